@@ -1,0 +1,142 @@
+#include "app/commands.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "app/embedded_config.hpp"
+#include "config/address.hpp"
+#include "config/loader.hpp"
+#include "proxy/echo_server.hpp"
+#include "proxy/proxy_server.hpp"
+
+namespace faultline::app {
+
+namespace {
+
+// Signals are taken synchronously by the main thread (sigwait), so the worker threads,
+// started after this, inherit the mask and never run a handler.
+sigset_t block_shutdown_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+int wait_for_shutdown_signal(const sigset_t& signals) {
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  return signal_number;
+}
+
+void print_errors(const std::vector<config::Diagnostic>& errors) {
+  for (const auto& error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
+}
+
+// Serves until SIGTERM/SIGINT, then drains. Exit 0 when every request finished in time.
+int serve_until_signalled(std::shared_ptr<const config::Config> config, const sigset_t& signals,
+                          proxy::EchoServer* echo) {
+  proxy::ProxyServer server(config);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  if (echo != nullptr) {
+    std::printf(
+        "faultline demo is running:\n"
+        "  echo upstream   http://%s\n"
+        "  proxy           http://%s\n"
+        "  admin           http://%s  (/healthz, /readyz)\n\n"
+        "Try:\n"
+        "  curl -i http://%s/hello\n"
+        "  curl -i http://%s/delay/120\n"
+        "  curl -i http://%s/status/503\n"
+        "  curl -s http://%s/bytes/1048576 | wc -c\n"
+        "  curl -s http://%s/readyz\n"
+        "Stop with Ctrl-C.\n",
+        echo->address().c_str(), server.proxy_address().c_str(), server.admin_address().c_str(),
+        server.proxy_address().c_str(), server.proxy_address().c_str(),
+        server.proxy_address().c_str(), server.proxy_address().c_str(),
+        server.admin_address().c_str());
+    std::fflush(stdout);
+  }
+  const int signal_number = wait_for_shutdown_signal(signals);
+  spdlog::info("received {}, draining (up to {} s)", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
+               std::chrono::duration_cast<std::chrono::seconds>(config->server.drain_timeout).count());
+  const bool drained = server.drain_and_stop();
+  spdlog::info(drained ? "drained, exiting" : "drain deadline passed, exiting");
+  return 0;
+}
+
+}  // namespace
+
+int run_check(const std::string& config_path) {
+  auto result = config::load_config_file(config_path);
+  if (!result.config) {
+    print_errors(result.errors);
+    return 1;
+  }
+  std::printf("%s: ok\n", config_path.c_str());
+  return 0;
+}
+
+int run_proxy(const std::string& config_path) {
+  const sigset_t signals = block_shutdown_signals();
+  auto result = config::load_config_file(config_path);
+  if (!result.config) {
+    print_errors(result.errors);
+    return 1;
+  }
+  spdlog::info("faultline {} starting with {}", FAULTLINE_VERSION, config_path);
+  return serve_until_signalled(std::make_shared<const config::Config>(std::move(*result.config)),
+                               signals, nullptr);
+}
+
+int run_echo(const std::string& listen, unsigned threads) {
+  const sigset_t signals = block_shutdown_signals();
+  config::HostPort address;
+  if (auto error = config::parse_listen_address(listen, address); !error.empty()) {
+    std::fprintf(stderr, "faultline echo: --listen %s: %s\n", listen.c_str(), error.c_str());
+    return 2;
+  }
+  proxy::EchoServer echo(address, threads);
+  try {
+    echo.start();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  wait_for_shutdown_signal(signals);
+  echo.stop();
+  return 0;
+}
+
+int run_demo() {
+  const sigset_t signals = block_shutdown_signals();
+  auto result = config::parse_config(embedded_config(), "<embedded demo config>");
+  if (!result.config) {
+    print_errors(result.errors);
+    return 1;
+  }
+  auto config = std::make_shared<const config::Config>(std::move(*result.config));
+  // The demo's routes all point at the built-in echo upstream; start it on that address.
+  proxy::EchoServer echo(config::HostPort{config->routes.front().upstream.host,
+                                          config->routes.front().upstream.port},
+                         1);
+  try {
+    echo.start();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return serve_until_signalled(config, signals, &echo);
+}
+
+}  // namespace faultline::app

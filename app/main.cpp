@@ -1,0 +1,50 @@
+// faultline's command line: parses arguments and hands over to app/commands.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "app/commands.hpp"
+#include "app/logging.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"faultline: a chaos and fault-injection reverse proxy with a load generator"};
+  cli.require_subcommand(1);
+  cli.set_help_all_flag("--help-all", "Show help for every subcommand");
+
+  std::string config_path;
+  auto* proxy = cli.add_subcommand("proxy", "Run the proxy (main job)");
+  proxy->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+
+  auto* demo = cli.add_subcommand(
+      "demo", "Echo upstream on 127.0.0.1:9000, proxy on 127.0.0.1:8080, admin on 127.0.0.1:9901");
+
+  std::string echo_listen = "127.0.0.1:9000";
+  unsigned echo_threads = 1;
+  auto* echo = cli.add_subcommand("echo", "Built-in upstream for tests and benchmarks");
+  echo->add_option("--listen", echo_listen, "Address to listen on")->capture_default_str();
+  echo->add_option("--threads", echo_threads, "Worker threads (0 = one per core)")
+      ->capture_default_str();
+
+  auto* check = cli.add_subcommand("check", "Validate a config file");
+  check->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+
+  auto* version = cli.add_subcommand("version", "Print the version");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is a successful exit (0); every real usage error exits 2.
+    const int code = cli.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  faultline::app::setup_logging();
+  if (*proxy) return faultline::app::run_proxy(config_path);
+  if (*demo) return faultline::app::run_demo();
+  if (*echo) return faultline::app::run_echo(echo_listen, echo_threads);
+  if (*check) return faultline::app::run_check(config_path);
+  if (*version) {
+    std::printf("faultline %s\n", FAULTLINE_VERSION);
+    return 0;
+  }
+  return 2;
+}

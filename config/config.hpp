@@ -1,0 +1,69 @@
+// The immutable configuration snapshot. A loaded Config is never modified: a reload
+// builds a new one beside it and swaps a shared_ptr (see STYLE.md, "Immutable snapshots").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace faultline::config {
+
+using Duration = std::chrono::microseconds;
+
+struct HostPort {
+  std::string host;  // IP literal or name, as written (IPv6 without brackets)
+  std::uint16_t port = 0;
+};
+
+struct ServerConfig {
+  HostPort listen{"0.0.0.0", 8080};
+  unsigned threads = 0;  // 0 = one per core
+  Duration header_timeout = std::chrono::seconds(10);
+  Duration idle_timeout = std::chrono::seconds(60);
+  Duration drain_timeout = std::chrono::seconds(30);  // SIGTERM: in-flight requests get this long
+  std::size_t max_header_bytes = 16384;
+  std::uint64_t max_body_bytes = 64ull << 20;
+  std::string access_log;  // "" = off, "-" = stdout, otherwise a file path (JSON lines)
+};
+
+struct AdminConfig {
+  HostPort listen{"127.0.0.1", 9901};
+  std::string token;  // when set, mutating endpoints need "Authorization: Bearer <token>"
+};
+
+struct UpstreamTarget {
+  std::string url;  // as written, e.g. "http://127.0.0.1:9000"
+  std::string host;
+  std::uint16_t port = 80;
+};
+
+struct RouteConfig {
+  std::string name;
+  std::string path_prefix = "/";
+  std::string host;  // empty = any Host
+  UpstreamTarget upstream;
+  Duration connect_timeout = std::chrono::seconds(2);
+  Duration request_timeout = std::chrono::seconds(30);
+  std::size_t max_idle_connections = 64;  // per worker thread
+};
+
+// The [faults] table. The fault engine fills in rules; until then the keys are
+// validated and the profile names kept.
+struct FaultsConfig {
+  std::string active_profile = "none";
+  std::uint64_t seed = 0;
+  bool header_control = false;
+  std::size_t max_active_faults = 0;
+  std::vector<std::string> profile_names;  // always contains "none"
+};
+
+struct Config {
+  std::string source;  // file path, or "<embedded>"
+  ServerConfig server;
+  AdminConfig admin;
+  std::vector<RouteConfig> routes;
+  FaultsConfig faults;
+};
+
+}  // namespace faultline::config

@@ -1,0 +1,337 @@
+// TOML text -> Config. The schema lives here, one function per top-level table; the
+// mechanics of strict reading (types, units, unknown keys, places) live in table_reader.
+#include "config/loader.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include <toml++/toml.h>
+
+#include "config/address.hpp"
+#include "config/table_reader.hpp"
+
+namespace faultline::config {
+namespace {
+
+using detail::Diagnostics;
+using detail::TableReader;
+
+constexpr auto kInt64Max = std::numeric_limits<std::int64_t>::max();
+// Beast's parser takes its header limit as a 32-bit count.
+constexpr std::uint64_t kMaxHeaderBytesLimit = std::numeric_limits<std::uint32_t>::max();
+constexpr std::string_view kNoneProfile = "none";
+
+int line_of(const toml::node& node) {
+  return static_cast<int>(node.source().begin.line);
+}
+
+bool has_any(std::string_view text, std::string_view characters) {
+  return text.find_first_of(characters) != std::string_view::npos;
+}
+
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string join_names(const std::set<std::string>& names) {
+  std::string joined;
+  for (const auto& name : names) joined += (joined.empty() ? "" : ", ") + name;
+  return joined;
+}
+
+class Loader {
+ public:
+  explicit Loader(std::string source) : diagnostics_(source) { config_.source = std::move(source); }
+
+  LoadResult load(const toml::table& document) {
+    TableReader root(document, "", diagnostics_);
+    read_server(root);
+    read_admin(root);
+    read_routes(root);
+    read_faults(root);
+    root.finish();
+    check_listen_addresses_differ();
+
+    LoadResult result;
+    result.errors = diagnostics_.take_sorted();
+    if (result.errors.empty()) result.config = std::move(config_);
+    return result;
+  }
+
+ private:
+  const toml::node* read_listen(TableReader& reader, std::string_view key, HostPort& out) {
+    std::string text;
+    const toml::node* value = reader.read_string(key, text);
+    if (value == nullptr) return nullptr;
+    if (auto error = parse_listen_address(text, out); !error.empty()) {
+      reader.error(key, value, std::move(error));
+      return nullptr;
+    }
+    return value;
+  }
+
+  void read_server(TableReader& root) {
+    const toml::table* table = root.read_table("server");
+    if (table == nullptr) return;
+    TableReader reader(*table, "server", diagnostics_);
+    ServerConfig& server = config_.server;
+    server_listen_ = read_listen(reader, "listen", server.listen);
+    reader.read_integer("threads", 0, 1024, server.threads);
+    reader.read_positive_duration("header_timeout", server.header_timeout);
+    reader.read_positive_duration("idle_timeout", server.idle_timeout);
+    reader.read_positive_duration("drain_timeout", server.drain_timeout);
+    std::uint64_t header_bytes = server.max_header_bytes;
+    if (reader.read_size("max_header_bytes", 1, kMaxHeaderBytesLimit, header_bytes)) {
+      server.max_header_bytes = static_cast<std::size_t>(header_bytes);
+    }
+    reader.read_size("max_body_bytes", 1, std::numeric_limits<std::uint64_t>::max(),
+                     server.max_body_bytes);
+    reader.read_string("access_log", server.access_log);
+    reader.finish();
+  }
+
+  void read_admin(TableReader& root) {
+    const toml::table* table = root.read_table("admin");
+    if (table == nullptr) return;
+    TableReader reader(*table, "admin", diagnostics_);
+    admin_listen_ = read_listen(reader, "listen", config_.admin.listen);
+    reader.read_string("token", config_.admin.token);
+    reader.finish();
+  }
+
+  // Both on one port would make the second bind fail at start-up; say so now. Port 0
+  // asks for an ephemeral port, so two of those never clash.
+  void check_listen_addresses_differ() {
+    const HostPort& server = config_.server.listen;
+    const HostPort& admin = config_.admin.listen;
+    if (server.port == 0 || server.port != admin.port || server.host != admin.host) return;
+    if (admin_listen_ != nullptr) {
+      diagnostics_.add(admin_listen_->source(), "admin.listen",
+                       "same address as server.listen; give the admin API its own port");
+    } else if (server_listen_ != nullptr) {
+      diagnostics_.add(server_listen_->source(), "server.listen",
+                       "same address as admin.listen (default \"127.0.0.1:9901\"); use another "
+                       "port or set admin.listen");
+    }
+  }
+
+  void read_routes(TableReader& root) {
+    const bool present = root.table().contains("routes");
+    const toml::array* routes = root.read_array("routes", "[[routes]]");
+    if (!present) root.table_error("no routes: add a [[routes]] table");
+    if (routes == nullptr) return;
+    if (routes->empty()) {
+      root.error("routes", routes, "no routes: add a [[routes]] table");
+      return;
+    }
+    for (std::size_t index = 0; index < routes->size(); ++index) {
+      const toml::node& element = *routes->get(index);
+      const std::string path = detail::index_key_path("routes", index);
+      if (const auto* table = element.as_table()) {
+        read_route(*table, path);
+      } else {
+        diagnostics_.add(element.source(), path, "expected a table ([[routes]])");
+      }
+    }
+  }
+
+  void read_route(const toml::table& table, const std::string& path) {
+    TableReader reader(table, path, diagnostics_);
+    RouteConfig route;
+
+    const toml::node* name = reader.read_string("name", route.name);
+    if (!table.contains("name")) reader.table_error("route has no name");
+    if (name != nullptr && route.name.empty()) {
+      reader.error("name", name, "must not be empty");
+      name = nullptr;
+    }
+    const std::string described =
+        route.name.empty() ? std::string("route") : "route '" + route.name + "'";
+
+    const toml::node* prefix = reader.read_string("path_prefix", route.path_prefix);
+    if (prefix != nullptr) {
+      if (route.path_prefix.empty() || route.path_prefix.front() != '/') {
+        reader.error("path_prefix", prefix, "must start with '/'");
+      } else if (has_any(route.path_prefix, " \t\r\n?#")) {
+        reader.error("path_prefix", prefix, "must not contain spaces, '?' or '#'");
+      }
+    }
+
+    // Host matching ignores case (RFC 9110 §4.2.3), so the name is kept in lower case.
+    if (const toml::node* host = reader.read_string("host", route.host)) {
+      route.host = lowercase(std::move(route.host));
+      if (has_any(route.host, " \t\r\n/?#@")) {
+        reader.error("host", host, "expected a host name like \"api.example.com\"");
+      }
+    }
+
+    std::string upstream_text;
+    if (const toml::node* upstream = reader.read_string("upstream", upstream_text)) {
+      if (auto error = parse_upstream_url(upstream_text, route.upstream); !error.empty()) {
+        reader.error("upstream", upstream, std::move(error));
+      }
+    } else if (!table.contains("upstream")) {
+      reader.table_error(described + " has no upstream");
+    }
+
+    reader.read_positive_duration("connect_timeout", route.connect_timeout);
+    reader.read_positive_duration("request_timeout", route.request_timeout);
+    reader.read_integer("max_idle_connections", 0, kInt64Max, route.max_idle_connections);
+    reader.finish();
+
+    check_route_is_unique(reader, route, name, prefix);
+    config_.routes.push_back(std::move(route));
+  }
+
+  // Names label metrics and (host, path_prefix) picks the route: both must be unique.
+  void check_route_is_unique(TableReader& reader, const RouteConfig& route, const toml::node* name,
+                             const toml::node* prefix) {
+    if (name != nullptr) {
+      const auto [first, inserted] = route_name_lines_.emplace(route.name, line_of(*name));
+      if (!inserted) {
+        reader.error("name", name,
+                     "duplicate route name '" + route.name + "' (first defined at line " +
+                         std::to_string(first->second) + ")");
+      }
+    }
+
+    const int place = prefix != nullptr ? line_of(*prefix) : line_of(reader.table());
+    const auto [first, inserted] = route_prefixes_.emplace(
+        std::make_pair(route.host, route.path_prefix), std::make_pair(route.name, place));
+    if (!inserted) {
+      const std::string what =
+          route.host.empty()
+              ? "path_prefix \"" + route.path_prefix + "\" is"
+              : "host \"" + route.host + "\" and path_prefix \"" + route.path_prefix + "\" are";
+      const std::string other =
+          first->second.first.empty() ? "another route" : "route '" + first->second.first + "'";
+      reader.error("path_prefix", prefix,
+                   what + " already used by " + other + " (line " +
+                       std::to_string(first->second.second) + ")");
+    }
+  }
+
+  void read_faults(TableReader& root) {
+    FaultsConfig& faults = config_.faults;
+    std::set<std::string> names{std::string(kNoneProfile)};
+    const toml::node* active = nullptr;
+    if (const toml::table* table = root.read_table("faults")) {
+      TableReader reader(*table, "faults", diagnostics_);
+      active = reader.read_string("active_profile", faults.active_profile);
+      reader.read_integer("seed", 0, kInt64Max, faults.seed);
+      reader.read_bool("header_control", faults.header_control);
+      reader.read_integer("max_active_faults", 0, kInt64Max, faults.max_active_faults);
+      if (const toml::table* profiles = reader.read_table("profiles")) {
+        read_profiles(*profiles, names);
+      }
+      reader.finish();
+    }
+    faults.profile_names.assign(names.begin(), names.end());
+
+    if (active != nullptr && names.count(faults.active_profile) == 0) {
+      std::string message = "unknown profile '" + faults.active_profile + "'";
+      if (auto suggestion = detail::closest_match(faults.active_profile, faults.profile_names)) {
+        message += " (did you mean '" + *suggestion + "'?)";
+      } else {
+        message += " (profiles: " + join_names(names) + ")";
+      }
+      diagnostics_.add(active->source(), "faults.active_profile", std::move(message));
+    }
+  }
+
+  // Each profile is an array of rule tables ([[faults.profiles.NAME]]). The keys inside
+  // a rule belong to the fault engine, which validates them.
+  void read_profiles(const toml::table& profiles, std::set<std::string>& names) {
+    for (auto&& [key, value] : profiles) {
+      const std::string name(key.str());
+      const std::string path = detail::join_key_path("faults.profiles", name);
+      const auto& where = key.source().begin.line != 0 ? key.source() : value.source();
+      if (name.empty()) {
+        diagnostics_.add(where, path, "profile names must not be empty");
+        continue;
+      }
+      if (name == kNoneProfile) {
+        diagnostics_.add(where, path,
+                         "profile 'none' is built in and injects nothing; choose another name");
+        continue;
+      }
+      names.insert(name);
+      const toml::array* rules = value.as_array();
+      if (rules == nullptr) {
+        diagnostics_.add(value.source(), path,
+                         "expected an array of tables ([[faults.profiles." + name + "]])");
+        continue;
+      }
+      for (std::size_t index = 0; index < rules->size(); ++index) {
+        const toml::node& rule = *rules->get(index);
+        if (!rule.is_table()) {
+          diagnostics_.add(rule.source(), detail::index_key_path(path, index),
+                           "expected a table (a [[faults.profiles." + name + "]] rule)");
+        }
+      }
+    }
+  }
+
+  Diagnostics diagnostics_;
+  Config config_;
+  const toml::node* server_listen_ = nullptr;
+  const toml::node* admin_listen_ = nullptr;
+  std::map<std::string, int> route_name_lines_;
+  // (host, path_prefix) -> (route name, line)
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> route_prefixes_;
+};
+
+}  // namespace
+
+std::string Diagnostic::to_string() const {
+  std::string text = source;
+  if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
+  text += ": ";
+  if (!key_path.empty()) text += key_path + ": ";
+  text += message;
+  return text;
+}
+
+LoadResult parse_config(std::string_view toml_text, std::string_view source_name) {
+  toml::table document;
+  try {
+    document = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& error) {
+    LoadResult result;
+    result.errors.push_back(Diagnostic{
+        std::string(source_name), static_cast<int>(error.source().begin.line),
+        static_cast<int>(error.source().begin.column), "", std::string(error.description())});
+    return result;
+  }
+  return Loader(std::string(source_name)).load(document);
+}
+
+LoadResult load_config_file(const std::string& path) {
+  std::string text;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  int read_error = file == nullptr ? errno : 0;
+  if (file != nullptr) {
+    errno = 0;
+    char buffer[1 << 16];
+    std::size_t count = 0;
+    while ((count = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, count);
+    if (std::ferror(file)) read_error = errno != 0 ? errno : EIO;
+    std::fclose(file);
+  }
+  if (read_error != 0) {
+    LoadResult result;
+    result.errors.push_back(Diagnostic{
+        path, 0, 0, "", "cannot read file: " + std::generic_category().message(read_error)});
+    return result;
+  }
+  return parse_config(text, path);
+}
+
+}  // namespace faultline::config

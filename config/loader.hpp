@@ -1,0 +1,33 @@
+// Turns TOML text into a validated Config, or into every error found, each with its
+// place: "file:line:col: key.path: message".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace faultline::config {
+
+struct Diagnostic {
+  std::string source;  // file name as given
+  int line = 0;        // 1-based; 0 when the error has no place in the file
+  int column = 0;
+  std::string key_path;  // e.g. "routes[0].upstream" (may be empty for syntax errors)
+  std::string message;
+
+  // "file:line:col: key.path: message" (the key path is left out when empty).
+  std::string to_string() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set exactly when errors is empty
+  std::vector<Diagnostic> errors;
+};
+
+LoadResult parse_config(std::string_view toml_text, std::string_view source_name);
+LoadResult load_config_file(const std::string& path);
+
+}  // namespace faultline::config

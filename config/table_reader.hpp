@@ -1,0 +1,109 @@
+// Internal to the loader: strict, error-collecting reads of TOML tables. Every read
+// names a key the table may have; finish() reports all other keys as unknown, with the
+// closest known key as a suggestion. Nothing stops at the first error: each problem
+// becomes a Diagnostic placed at the offending key or value.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "config/config.hpp"
+#include "config/loader.hpp"
+
+namespace faultline::config::detail {
+
+// Collects diagnostics for one source file.
+class Diagnostics {
+ public:
+  explicit Diagnostics(std::string source) : source_(std::move(source)) {}
+
+  void add(const toml::source_region& where, std::string key_path, std::string message);
+  // For problems that have no place in the file (line 0), like a missing [[routes]].
+  void add_unplaced(std::string key_path, std::string message);
+
+  bool empty() const { return items_.empty(); }
+  // Ordered by line, then column; problems without a place come first.
+  std::vector<Diagnostic> take_sorted();
+
+ private:
+  std::string source_;
+  std::vector<Diagnostic> items_;
+};
+
+// "a.b" + "c" -> "a.b.c"; keys that are not bare TOML keys are quoted: a."my key".
+std::string join_key_path(std::string_view parent, std::string_view key);
+std::string index_key_path(std::string_view parent, std::size_t index);  // "routes[2]"
+
+// Levenshtein distance, for "did you mean" suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to `word` within `max_distance` edits (the first one on a tie).
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates,
+                                         std::size_t max_distance = 2);
+
+class TableReader {
+ public:
+  // `path` is the table's key path ("" for the root, "server", "routes[0]").
+  TableReader(const toml::table& table, std::string path, Diagnostics& diagnostics)
+      : table_(table), path_(std::move(path)), diagnostics_(diagnostics) {}
+
+  const std::string& path() const { return path_; }
+  std::string key_path(std::string_view key) const { return join_key_path(path_, key); }
+  const toml::table& table() const { return table_; }
+
+  // Declares `key` known and returns its value, or nullptr when absent.
+  const toml::node* node(std::string_view key);
+
+  // Typed reads. Each declares the key known. When the key is present with a valid value
+  // it is stored in `out` and its node returned, so the caller can report further
+  // problems at that place; when absent `out` keeps its default and nullptr is returned;
+  // when invalid the error is reported and nullptr returned.
+  const toml::node* read_string(std::string_view key, std::string& out);
+  const toml::node* read_bool(std::string_view key, bool& out);
+  // An integer within [min, max].
+  template <typename T>
+  const toml::node* read_integer(std::string_view key, std::int64_t min, std::int64_t max, T& out) {
+    std::int64_t value = 0;
+    const toml::node* found = read_int64(key, min, max, value);
+    if (found) out = static_cast<T>(value);
+    return found;
+  }
+  // A duration string; it must be greater than zero.
+  const toml::node* read_positive_duration(std::string_view key, Duration& out);
+  // A size: a TOML integer (bytes) or a string like "64KiB", within [min, max].
+  const toml::node* read_size(std::string_view key, std::uint64_t min, std::uint64_t max,
+                              std::uint64_t& out);
+  // Value must be a table: reports "expected a table" otherwise.
+  const toml::table* read_table(std::string_view key);
+  // Value must be an array; `form` names the usual TOML syntax in the error message,
+  // e.g. "[[routes]]".
+  const toml::array* read_array(std::string_view key, std::string_view form);
+
+  // Reports a problem with `key` at `where`, or at this table when `where` is null.
+  void error(std::string_view key, const toml::node* where, std::string message);
+  // Reports a problem with the table itself (a missing key, a conflict), at its header.
+  void table_error(std::string message);
+
+  // Reports every key that no read above asked for.
+  void finish();
+
+ private:
+  const toml::table& table_;
+  std::string path_;
+  Diagnostics& diagnostics_;
+  const toml::node* read_int64(std::string_view key, std::int64_t min, std::int64_t max,
+                               std::int64_t& out);
+
+  std::vector<std::string> known_keys_;  // in reading order, for suggestions
+  std::set<std::string, std::less<>> known_set_;
+};
+
+}  // namespace faultline::config::detail

@@ -1,0 +1,65 @@
+#include "proxy/access_log.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace faultline::proxy {
+
+namespace {
+
+std::string iso8601_utc(std::chrono::system_clock::time_point time) {
+  using namespace std::chrono;
+  auto millis = duration_cast<milliseconds>(time.time_since_epoch()).count() % 1000;
+  std::time_t seconds = system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(millis));
+  return text;
+}
+
+double round_to_microseconds(double milliseconds) {
+  return static_cast<double>(static_cast<std::int64_t>(milliseconds * 1000.0 + 0.5)) / 1000.0;
+}
+
+}  // namespace
+
+std::string format_access_record(const AccessRecord& record) {
+  boost::json::object line;
+  line["time"] = iso8601_utc(record.time);
+  line["route"] = record.route;
+  line["method"] = record.method;
+  line["path"] = record.path;
+  line["status"] = record.status;
+  line["upstream_ms"] = round_to_microseconds(record.upstream_ms);
+  line["total_ms"] = round_to_microseconds(record.total_ms);
+  line["bytes_in"] = record.bytes_in;
+  line["bytes_out"] = record.bytes_out;
+  if (!record.error.empty()) line["error"] = record.error;
+  return boost::json::serialize(line);
+}
+
+AccessLog::AccessLog(const std::string& destination) {
+  if (destination == "-") {
+    logger_ = std::make_shared<spdlog::logger>(
+        "access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  } else {
+    logger_ = std::make_shared<spdlog::logger>(
+        "access", std::make_shared<spdlog::sinks::basic_file_sink_mt>(destination));
+  }
+  logger_->set_pattern("%v");
+  logger_->flush_on(spdlog::level::info);
+}
+
+AccessLog::~AccessLog() = default;
+
+void AccessLog::write(const AccessRecord& record) {
+  logger_->info(format_access_record(record));
+}
+
+}  // namespace faultline::proxy

@@ -1,0 +1,100 @@
+#include "proxy/admin_server.hpp"
+
+#include <optional>
+#include <thread>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "proxy/admin_api.hpp"
+#include "proxy/listener.hpp"
+
+namespace faultline::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto kAdminTimeout = std::chrono::seconds(30);
+constexpr std::uint64_t kMaxAdminBody = 1 << 20;
+
+asio::awaitable<void> serve_admin_connection(tcp::socket socket, AdminApi& api) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(kMaxAdminBody);
+    stream.expires_after(kAdminTimeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
+    if (ec) break;
+    const auto& request = parser.get();
+    AdminRequest admin_request{std::string(request.method_string()),
+                               std::string(request.target()),
+                               std::string(request[http::field::authorization]), request.body()};
+    AdminResponse answer = api.handle(admin_request);
+    http::response<http::string_body> response{static_cast<http::status>(answer.status),
+                                               request.version()};
+    response.set(http::field::server, "faultline");
+    response.set(http::field::content_type, answer.content_type);
+    response.body() = std::move(answer.body);
+    response.prepare_payload();
+    if (request.method() == http::verb::head) response.body().clear();
+    response.keep_alive(request.keep_alive());
+    auto [wec, m] = co_await http::async_write(stream, response, nothrow);
+    if (wec || !request.keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> accept_admin(tcp::acceptor& acceptor, AdminApi& api) {
+  while (acceptor.is_open()) {
+    auto [ec, socket] = co_await acceptor.async_accept(nothrow);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+    if (ec) continue;
+    asio::co_spawn(acceptor.get_executor(), serve_admin_connection(std::move(socket), api),
+                   asio::detached);
+  }
+}
+
+}  // namespace
+
+struct AdminServer::Impl {
+  Impl(const config::AdminConfig& c, AdminApi& a) : config(c), api(a) {}
+  config::AdminConfig config;
+  AdminApi& api;
+  asio::io_context context{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::thread thread;
+};
+
+AdminServer::AdminServer(const config::AdminConfig& config, AdminApi& api)
+    : impl_(std::make_unique<Impl>(config, api)) {}
+
+AdminServer::~AdminServer() { stop(); }
+
+void AdminServer::start() {
+  impl_->acceptor.emplace(open_acceptor(impl_->context, impl_->config.listen));
+  asio::co_spawn(impl_->context, accept_admin(*impl_->acceptor, impl_->api), asio::detached);
+  impl_->thread = std::thread([this] { impl_->context.run(); });
+}
+
+std::string AdminServer::address() const {
+  return to_string(impl_->acceptor->local_endpoint());
+}
+
+void AdminServer::stop() {
+  impl_->context.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace faultline::proxy

@@ -1,0 +1,548 @@
+// One client connection, top to bottom: wait for a request, read its header, pick the
+// route, forward it to the upstream while streaming the bodies both ways, record it.
+// Everything runs on the worker's single thread; the request and response bodies are
+// relayed concurrently so an upstream that answers while the upload is still arriving
+// (an echo, an early 413) never deadlocks against us.
+#include <limits>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "proxy/access_log.hpp"
+#include "proxy/header_rewrite.hpp"
+#include "proxy/request_target.hpp"
+#include "proxy/upstream_pool.hpp"
+#include "proxy/worker_state.hpp"
+
+namespace faultline::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::uint32_t kMaxUpstreamHeaderBytes = 64 * 1024;
+constexpr int kMaxAttempts = 3;  // stale keep-alive connections are retried, bounded
+
+double milliseconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+bool is_disconnect(const error_code& ec) {
+  return ec == asio::error::eof || ec == http::error::end_of_stream ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
+         ec == beast::error::timeout;
+}
+
+// Gives a relay buffer back to the worker's free list on every exit path.
+class BorrowedBuffer {
+ public:
+  explicit BorrowedBuffer(RelayBuffers& owner) : owner_(owner), buffer_(owner.take()) {}
+  ~BorrowedBuffer() { owner_.give_back(std::move(buffer_)); }
+  char* data() { return buffer_.get(); }
+
+ private:
+  RelayBuffers& owner_;
+  std::unique_ptr<char[]> buffer_;
+};
+
+class SessionRegistration {
+ public:
+  SessionRegistration(WorkerState& worker, SessionSlot& slot) : worker_(worker), slot_(slot) {
+    worker_.sessions.insert(&slot_);
+  }
+  ~SessionRegistration() { worker_.sessions.erase(&slot_); }
+
+ private:
+  WorkerState& worker_;
+  SessionSlot& slot_;
+};
+
+struct RequestBodyResult {
+  bool complete = false;
+  error_code client_error;    // reading the client's body (body_limit: too large)
+  error_code upstream_error;  // writing it upstream
+  std::uint64_t bytes = 0;
+};
+
+struct ResponseResult {
+  bool header_sent = false;  // after this, a failure can only close the connection
+  bool complete = false;
+  bool upstream_reusable = false;
+  bool close_client = false;
+  bool upstream_header_received = false;
+  error_code upstream_error;
+  error_code client_error;
+  unsigned status = 0;
+  std::uint64_t bytes = 0;
+  Clock::time_point upstream_done{};
+};
+
+// Shared by the two halves of one exchange so each can stop the other.
+struct ExchangeState {
+  bool response_finished = false;
+  bool request_failed = false;
+};
+
+struct LocalReply {
+  unsigned status;
+  std::string reason;
+};
+
+LocalReply reply_for_upstream_failure(const error_code& ec, const config::RouteConfig& route,
+                                      bool header_received) {
+  if (ec == beast::error::timeout) {
+    return {504, "upstream " + route.upstream.url + " did not answer within request_timeout"};
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+    return {502, "upstream " + route.upstream.url + " sent an invalid response: " + ec.message()};
+  }
+  if (!header_received && (ec == asio::error::eof || ec == http::error::end_of_stream)) {
+    return {502, "upstream " + route.upstream.url + " closed the connection without a response"};
+  }
+  return {502, "upstream " + route.upstream.url + " failed: " + ec.message()};
+}
+
+class ClientSession {
+ public:
+  ClientSession(WorkerState& worker, tcp::socket socket)
+      : worker_(worker), client_(std::move(socket)), registration_(worker, slot_) {
+    slot_.socket = &client_.socket();
+    error_code ec;
+    auto remote = client_.socket().remote_endpoint(ec);
+    if (!ec) client_address_ = remote.address().to_string();
+    client_.socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  asio::awaitable<void> run() {
+    bool first = true;
+    while (co_await wait_for_request_bytes(first)) {
+      first = false;
+      if (!co_await serve_one() || worker_.draining) break;
+    }
+    error_code ignored;
+    client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    client_.close();
+  }
+
+ private:
+  // Waits for the first byte of the next request: header_timeout on a new connection,
+  // idle_timeout between keep-alive requests. Pipelined bytes are already buffered.
+  asio::awaitable<bool> wait_for_request_bytes(bool first) {
+    if (buffer_.size() != 0) co_return true;
+    if (worker_.draining) co_return false;
+    const auto& server = worker_.snapshot->config->server;
+    slot_.idle = true;
+    client_.expires_after(first ? server.header_timeout : server.idle_timeout);
+    auto [ec, n] = co_await client_.async_read_some(buffer_.prepare(4096), nothrow);
+    slot_.idle = false;
+    if (ec) co_return false;
+    buffer_.commit(n);
+    co_return true;
+  }
+
+  // Serves one request; returns whether the connection stays open for another.
+  asio::awaitable<bool> serve_one() {
+    const std::shared_ptr<const Snapshot> snapshot = worker_.snapshot;  // kept to the end
+    const auto& server = snapshot->config->server;
+    started_ = Clock::now();
+    started_wall_ = std::chrono::system_clock::now();
+    record_ = {};
+
+    http::request_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(server.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(server.max_body_bytes);
+    client_.expires_after(server.header_timeout);
+    auto [read_error, header_bytes] =
+        co_await http::async_read_header(client_, buffer_, parser, nothrow);
+    if (read_error) co_return co_await answer_unreadable_request(read_error, server);
+
+    auto& request = parser.get();
+    client_version_ = request.version();
+    method_ = std::string(request.method_string());
+    const auto target = parse_request_target(request.target());
+    if (!target) {
+      path_ = std::string(request.target());
+      co_await reply_locally(400, "request target '" + path_ + "' cannot be forwarded", false);
+      co_return false;
+    }
+    path_ = target->path;
+    std::string original_host =
+        target->authority.empty() ? std::string(request[http::field::host]) : target->authority;
+    const bool client_keep_alive = request.keep_alive();
+    if (request.version() >= 11 && request.find(http::field::host) == request.end()) {
+      co_await reply_locally(400, "HTTP/1.1 request without a Host header", false);
+      co_return false;
+    }
+
+    const config::RouteConfig* route = snapshot->routes.match(original_host, target->path);
+    if (route == nullptr) {
+      const bool keep = client_keep_alive && parser.is_done();
+      co_return co_await reply_locally(
+          404, "no route for host '" + original_host + "' and path '" + target->path + "'", keep);
+    }
+    route_name_ = route->name;
+
+    request.target(target->origin_form);
+    const bool request_chunked = parser.chunked();
+    remove_hop_by_hop_fields(request);
+    add_forwarding_fields(request, {client_address_, original_host});
+    if (original_host.empty()) {
+      request.set(http::field::host,
+                  route->upstream.host + ":" + std::to_string(route->upstream.port));
+    }
+    if (request_chunked) {
+      request.erase(http::field::content_length);
+      request.chunked(true);
+    }
+    request.version(11);
+    request.keep_alive(true);
+    const bool head_request = request.method() == http::verb::head;
+    const bool has_body = !parser.is_done();
+
+    UpstreamPool& pool = worker_.pools->for_route(*route);
+    for (int attempt = 1;; ++attempt) {
+      std::unique_ptr<UpstreamConnection> upstream =
+          attempt < kMaxAttempts ? pool.take_idle() : nullptr;
+      upstream_started_ = Clock::now();
+      if (!upstream) {
+        auto connected = co_await connect_upstream(route->upstream, route->connect_timeout);
+        if (connected.error) {
+          const bool keep = client_keep_alive && !has_body;
+          if (connected.error == beast::error::timeout) {
+            co_return co_await reply_locally(
+                504, "upstream " + route->upstream.url + " did not accept a connection within " +
+                         "connect_timeout", keep);
+          }
+          co_return co_await reply_locally(502, "cannot connect to upstream " +
+                                                    route->upstream.url + ": " +
+                                                    connected.error.message(), keep);
+        }
+        upstream = std::move(connected.connection);
+      }
+
+      http::request_serializer<http::buffer_body> serializer{request};
+      upstream->stream.expires_after(route->request_timeout);
+      RequestBodyResult body;
+      ResponseResult response;
+      error_code send_error;
+      if (!has_body) {
+        request.body().data = nullptr;
+        request.body().size = 0;
+        request.body().more = false;
+        std::tie(send_error, std::ignore) =
+            co_await http::async_write(upstream->stream, serializer, nothrow);
+        body.complete = !send_error;
+      } else {
+        // The header goes first on its own: a client that sent "Expect: 100-continue"
+        // waits for the upstream's 100 before it sends any body.
+        std::tie(send_error, std::ignore) =
+            co_await http::async_write_header(upstream->stream, serializer, nothrow);
+      }
+      if (send_error) {
+        if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
+        auto reply = reply_for_upstream_failure(send_error, *route, false);
+        co_return co_await reply_locally(reply.status, reply.reason, false);
+      }
+
+      if (has_body) {
+        ExchangeState exchange;
+        std::tie(body, response) =
+            co_await (relay_request_body(parser, serializer, *upstream, *route, exchange) &&
+                      relay_response(*upstream, *route, head_request, client_keep_alive, exchange));
+      } else {
+        ExchangeState exchange;
+        response =
+            co_await relay_response(*upstream, *route, head_request, client_keep_alive, exchange);
+      }
+
+      const bool nothing_consumed = !has_body || body.bytes == 0;
+      if (!response.upstream_header_received && upstream->reused && nothing_consumed &&
+          !body.client_error && attempt < kMaxAttempts &&
+          (response.upstream_error == asio::error::eof ||
+           response.upstream_error == http::error::end_of_stream ||
+           response.upstream_error == asio::error::connection_reset)) {
+        continue;  // the upstream closed an idle connection as we reused it
+      }
+
+      record_.upstream_ms = milliseconds_between(
+          upstream_started_,
+          response.upstream_done == Clock::time_point{} ? Clock::now() : response.upstream_done);
+      record_.bytes_in = body.bytes;
+      record_.bytes_out = response.bytes;
+      record_.status = response.status;
+
+      if (response.upstream_reusable && body.complete) pool.give_back(std::move(upstream));
+
+      if (!response.header_sent) {
+        const bool keep = client_keep_alive && parser.is_done() && !body.client_error;
+        if (body.client_error == http::error::body_limit) {
+          co_return co_await reply_locally(
+              413, "request body larger than max_body_bytes (" +
+                       std::to_string(server.max_body_bytes) + ")", false);
+        }
+        if (body.client_error) {
+          if (!is_disconnect(body.client_error)) {
+            co_await reply_locally(400, "malformed request body: " + body.client_error.message(),
+                                   false);
+          }
+          co_return false;
+        }
+        if (response.client_error) co_return false;
+        error_code cause = response.upstream_error ? response.upstream_error : body.upstream_error;
+        if (!cause) cause = asio::error::connection_aborted;
+        auto reply = reply_for_upstream_failure(cause, *route, response.upstream_header_received);
+        co_return co_await reply_locally(reply.status, reply.reason, keep);
+      }
+
+      finish_record();
+      co_return response.complete && body.complete && !response.close_client &&
+          client_keep_alive && !worker_.draining;
+    }
+  }
+
+  // Request body: client -> upstream, in relay-buffer pieces.
+  asio::awaitable<RequestBodyResult> relay_request_body(
+      http::request_parser<http::buffer_body>& parser,
+      http::request_serializer<http::buffer_body>& serializer, UpstreamConnection& upstream,
+      const config::RouteConfig& route, ExchangeState& exchange) {
+    RequestBodyResult result;
+    BorrowedBuffer piece(worker_.buffers);
+    auto& body = parser.get().body();
+    do {
+      if (!parser.is_done()) {
+        body.data = piece.data();
+        body.size = RelayBuffers::kSize;
+        client_.expires_after(route.request_timeout);
+        auto [ec, n] = co_await http::async_read(client_, buffer_, parser, nothrow);
+        if (ec == http::error::need_buffer) ec = {};
+        if (exchange.response_finished) co_return result;
+        if (ec) {
+          result.client_error = ec;
+          exchange.request_failed = true;
+          upstream.stream.close();  // the upstream must not see half a request as whole
+          co_return result;
+        }
+        body.size = RelayBuffers::kSize - body.size;
+        body.data = piece.data();
+        body.more = !parser.is_done();
+      } else {
+        body.data = nullptr;
+        body.size = 0;
+        body.more = false;
+      }
+      result.bytes += body.size;
+      upstream.stream.expires_after(route.request_timeout);
+      auto [ec, n] = co_await http::async_write(upstream.stream, serializer, nothrow);
+      if (ec == http::error::need_buffer) ec = {};
+      if (exchange.response_finished) co_return result;
+      if (ec) {
+        // The upstream stopped reading; its response (if any) is still relayed.
+        result.upstream_error = ec;
+        co_return result;
+      }
+    } while (!serializer.is_done());
+    result.complete = true;
+    co_return result;
+  }
+
+  // Response: upstream -> client, header and first piece in one write.
+  asio::awaitable<ResponseResult> relay_response(UpstreamConnection& upstream,
+                                                 const config::RouteConfig& route,
+                                                 bool head_request, bool client_keep_alive,
+                                                 ExchangeState& exchange) {
+    ResponseResult result;
+    std::optional<http::response_parser<http::buffer_body>> parser;
+    for (;;) {
+      parser.emplace();
+      parser->header_limit(kMaxUpstreamHeaderBytes);
+      parser->body_limit(boost::none);
+      if (head_request) parser->skip(true);
+      auto [ec, n] = co_await http::async_read_header(upstream.stream, upstream.buffer, *parser,
+                                                      nothrow);
+      if (ec) {
+        result.upstream_error = exchange.request_failed ? asio::error::operation_aborted : ec;
+        co_return finish_response(result, exchange, upstream);
+      }
+      const unsigned status = parser->get().result_int();
+      if (status < 100 || status >= 200 || status == 101) break;
+      // 100 Continue, 103 Early Hints: pass them on and wait for the final response.
+      http::response<http::empty_body> interim{parser->get().result(), 11};
+      for (const auto& field : parser->get()) interim.insert(field.name_string(), field.value());
+      remove_hop_by_hop_fields(interim);
+      auto [wec, m] = co_await http::async_write(client_, interim, nothrow);
+      if (wec) {
+        result.client_error = wec;
+        co_return finish_response(result, exchange, upstream);
+      }
+    }
+    result.upstream_header_received = true;
+
+    auto& response = parser->get();
+    result.status = response.result_int();
+    if (result.status == 101) {
+      result.upstream_error = http::error::bad_version;  // Upgrade was never forwarded
+      co_return finish_response(result, exchange, upstream);
+    }
+    const bool upstream_keep_alive = response.keep_alive();
+    const bool length_known = parser->content_length().has_value();
+    const bool bodyless = head_request || result.status == 204 || result.status == 304;
+    remove_hop_by_hop_fields(response);
+    add_via(response, response.version());
+    response.version(11);
+    result.close_client = !client_keep_alive || worker_.draining;
+    if (!bodyless && (parser->chunked() || !length_known)) {
+      // An HTTP/1.0 client knows no chunked coding: the end of the body is the close.
+      if (client_version_ >= 11) {
+        response.chunked(true);
+      } else {
+        result.close_client = true;
+      }
+    }
+    response.keep_alive(!result.close_client);
+
+    http::response_serializer<http::buffer_body> serializer{response};
+    if (bodyless) {
+      result.upstream_done = Clock::now();
+      client_.expires_after(route.request_timeout);
+      auto [wec, m] = co_await http::async_write_header(client_, serializer, nothrow);
+      result.client_error = wec;
+      result.header_sent = !wec;
+      result.complete = !wec;
+      result.upstream_reusable = upstream_keep_alive && parser->is_done();
+      co_return finish_response(result, exchange, upstream);
+    }
+
+    BorrowedBuffer piece(worker_.buffers);
+    auto& body = response.body();
+    do {
+      if (!parser->is_done()) {
+        body.data = piece.data();
+        body.size = RelayBuffers::kSize;
+        upstream.stream.expires_after(route.request_timeout);
+        auto [ec, n] = co_await http::async_read(upstream.stream, upstream.buffer, *parser,
+                                                 nothrow);
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+          result.upstream_error = exchange.request_failed ? asio::error::operation_aborted : ec;
+          co_return finish_response(result, exchange, upstream);
+        }
+        body.size = RelayBuffers::kSize - body.size;
+        body.data = piece.data();
+        body.more = !parser->is_done();
+        if (parser->is_done()) result.upstream_done = Clock::now();
+      } else {
+        body.data = nullptr;
+        body.size = 0;
+        body.more = false;
+      }
+      result.bytes += body.size;
+      client_.expires_after(route.request_timeout);
+      auto [wec, m] = co_await http::async_write(client_, serializer, nothrow);
+      if (wec == http::error::need_buffer) wec = {};
+      if (wec) {
+        result.client_error = wec;
+        co_return finish_response(result, exchange, upstream);
+      }
+      result.header_sent = true;
+    } while (!serializer.is_done());
+    result.complete = true;
+    result.upstream_reusable = upstream_keep_alive;
+    co_return finish_response(result, exchange, upstream);
+  }
+
+  // The response half is over: whatever the request half is still waiting for (more body
+  // from the client, room at the upstream) will not be needed.
+  ResponseResult finish_response(ResponseResult result, ExchangeState& exchange,
+                                 UpstreamConnection& upstream) {
+    exchange.response_finished = true;
+    error_code ignored;
+    client_.socket().cancel(ignored);
+    upstream.stream.socket().cancel(ignored);
+    if (result.upstream_done == Clock::time_point{}) result.upstream_done = Clock::now();
+    return result;
+  }
+
+  // The request header could not be read: say why when it helps the client.
+  asio::awaitable<bool> answer_unreadable_request(const error_code& ec,
+                                                  const config::ServerConfig& server) {
+    method_.clear();
+    path_.clear();
+    route_name_.clear();
+    if (ec == http::error::header_limit) {
+      co_await reply_locally(431, "request header larger than max_header_bytes (" +
+                                      std::to_string(server.max_header_bytes) + ")", false);
+    } else if (ec == http::error::body_limit) {
+      co_await reply_locally(413, "request body larger than max_body_bytes (" +
+                                      std::to_string(server.max_body_bytes) + ")", false);
+    } else if (!is_disconnect(ec)) {
+      co_await reply_locally(400, "malformed request: " + ec.message(), false);
+    }
+    co_return false;  // a timed-out or vanished client gets nothing: the socket is gone
+  }
+
+  // A response faultline makes itself (no route, upstream failures, bad requests).
+  asio::awaitable<bool> reply_locally(unsigned status, std::string reason, bool keep_alive) {
+    keep_alive = keep_alive && !worker_.draining;
+    http::response<http::string_body> response{static_cast<http::status>(status), 11};
+    response.set(http::field::server, "faultline");
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.body() = "faultline: " + reason + "\n";
+    response.prepare_payload();
+    response.keep_alive(keep_alive);
+    client_.expires_after(worker_.snapshot->config->server.header_timeout);
+    auto [ec, n] = co_await http::async_write(client_, response, nothrow);
+    record_.status = status;
+    record_.bytes_out = response.body().size();
+    record_.error = reason;
+    finish_record();
+    co_return keep_alive && !ec;
+  }
+
+  void finish_record() {
+    if (worker_.access_log == nullptr) return;
+    record_.time = started_wall_;
+    record_.route = route_name_;
+    record_.method = method_;
+    record_.path = path_;
+    record_.total_ms = milliseconds_between(started_, Clock::now());
+    worker_.access_log->write(record_);
+  }
+
+  WorkerState& worker_;
+  beast::tcp_stream client_;
+  beast::flat_buffer buffer_;  // may hold the start of the next (pipelined) request
+  SessionSlot slot_;
+  SessionRegistration registration_;
+  std::string client_address_;
+  unsigned client_version_ = 11;
+
+  // About the request in progress, for the access log.
+  AccessRecord record_;
+  std::string method_, path_, route_name_;
+  Clock::time_point started_, upstream_started_;
+  std::chrono::system_clock::time_point started_wall_;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_client_session(WorkerState& worker, tcp::socket socket) {
+  ClientSession session(worker, std::move(socket));
+  co_await session.run();
+}
+
+}  // namespace faultline::proxy

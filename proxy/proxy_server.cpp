@@ -1,0 +1,109 @@
+#include "proxy/proxy_server.hpp"
+
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "proxy/accept_loop.hpp"
+#include "proxy/access_log.hpp"
+#include "proxy/admin_api.hpp"
+#include "proxy/admin_server.hpp"
+#include "proxy/listener.hpp"
+#include "proxy/worker_state.hpp"
+#include "proxy/worker_threads.hpp"
+
+namespace faultline::proxy {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct ProxyServer::Impl {
+  explicit Impl(std::shared_ptr<const config::Config> c)
+      : config(std::move(c)), workers(config->server.threads), admin(config->admin, admin_api) {}
+  // Idle upstream sockets close while their loops exist; then the loops go, destroying
+  // any unfinished session (which unregisters from its still-living WorkerState).
+  ~Impl() {
+    for (auto& state : states) state->close_upstream_pools();
+  }
+
+  std::shared_ptr<const config::Config> config;
+  std::vector<std::unique_ptr<WorkerState>> states;  // outlives the loops below
+  WorkerThreads workers;
+  std::optional<tcp::acceptor> acceptor;
+  std::unique_ptr<AccessLog> access_log;
+  AdminApi admin_api;
+  AdminServer admin;
+  bool stopped = false;
+};
+
+ProxyServer::ProxyServer(std::shared_ptr<const config::Config> config)
+    : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+ProxyServer::~ProxyServer() {
+  if (!impl_->stopped) {
+    impl_->workers.stop_now();
+    impl_->workers.join();
+    impl_->admin.stop();
+  }
+}
+
+void ProxyServer::start() {
+  auto& impl = *impl_;
+  if (!impl.config->server.access_log.empty()) {
+    impl.access_log = std::make_unique<AccessLog>(impl.config->server.access_log);
+  }
+  auto snapshot = std::make_shared<const Snapshot>(impl.config);
+  for (std::size_t i = 0; i < impl.workers.size(); ++i) {
+    impl.states.push_back(std::make_unique<WorkerState>(snapshot));
+    impl.states.back()->access_log = impl.access_log.get();
+  }
+  impl.acceptor.emplace(open_acceptor(impl.workers.context(0), impl.config->server.listen));
+  impl.admin.start();
+
+  asio::co_spawn(impl.workers.context(0),
+                 accept_loop(*impl.acceptor, impl.workers,
+                             [this](std::size_t worker, tcp::socket socket) {
+                               return run_client_session(*impl_->states[worker],
+                                                         std::move(socket));
+                             }),
+                 asio::detached);
+  impl.workers.start();
+  spdlog::info("proxy listening on {} ({} worker threads, {} routes)", proxy_address(),
+               impl.workers.size(), impl.config->routes.size());
+  spdlog::info("admin listening on {}", admin_address());
+}
+
+std::string ProxyServer::proxy_address() const {
+  return to_string(impl_->acceptor->local_endpoint());
+}
+
+std::string ProxyServer::admin_address() const { return impl_->admin.address(); }
+
+bool ProxyServer::drain_and_stop() {
+  auto& impl = *impl_;
+  const auto drain_timeout = impl.config->server.drain_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + drain_timeout;
+  impl.admin_api.set_ready(false);
+  asio::post(impl.workers.context(0), [&impl] {
+    boost::system::error_code ignored;
+    impl.acceptor->close(ignored);
+  });
+  for (std::size_t i = 0; i < impl.workers.size(); ++i) {
+    asio::post(impl.workers.context(i), [state = impl.states[i].get()] { state->begin_drain(); });
+  }
+  impl.workers.release();
+  const bool drained = impl.workers.wait_until_idle(deadline);
+  if (!drained) {
+    spdlog::warn("drain: requests still in flight after drain_timeout; closing them");
+    impl.workers.stop_now();
+  }
+  impl.workers.join();
+  impl.admin.stop();
+  impl.stopped = true;
+  return drained;
+}
+
+}  // namespace faultline::proxy

@@ -1,0 +1,93 @@
+#include "proxy/upstream_pool.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace faultline::proxy {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// An idle keep-alive connection that is readable has either been closed by the upstream
+// (EOF, RST) or carries bytes nobody asked for: neither can take a new request.
+bool still_usable(UpstreamConnection& connection) {
+  if (connection.buffer.size() != 0) return false;
+  auto& socket = connection.stream.socket();
+  if (!socket.is_open()) return false;
+  char probe;
+  ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle() {
+  while (!idle_.empty()) {
+    auto connection = std::move(idle_.back());
+    idle_.pop_back();
+    if (still_usable(*connection)) {
+      connection->reused = true;
+      return connection;
+    }
+  }
+  return nullptr;
+}
+
+void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
+  if (idle_.size() >= max_idle_) return;  // closed by the destructor
+  connection->stream.expires_never();
+  idle_.push_back(std::move(connection));
+}
+
+UpstreamPool& UpstreamPools::for_route(const config::RouteConfig& route) {
+  std::string key = route.name;
+  key += '\n';
+  key += route.upstream.url;
+  auto it = pools_.find(key);
+  if (it == pools_.end()) {
+    it = pools_.emplace(std::move(key), UpstreamPool(route.max_idle_connections)).first;
+  }
+  return it->second;
+}
+
+asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& target,
+                                                config::Duration connect_timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  ConnectResult result;
+  auto connection = std::make_unique<UpstreamConnection>(executor);
+  connection->stream.expires_after(connect_timeout);
+
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(target.host, ec);
+  if (!ec) {
+    std::tie(ec) = co_await connection->stream.async_connect(tcp::endpoint(address, target.port),
+                                                             nothrow_awaitable);
+  } else {
+    tcp::resolver resolver(executor);
+    auto [resolve_error, endpoints] = co_await resolver.async_resolve(
+        target.host, std::to_string(target.port), nothrow_awaitable);
+    ec = resolve_error;
+    if (!ec) {
+      auto [connect_error, endpoint] =
+          co_await connection->stream.async_connect(endpoints, nothrow_awaitable);
+      ec = connect_error;
+    }
+  }
+  if (ec) {
+    result.error = ec;
+    co_return result;
+  }
+  connection->stream.socket().set_option(tcp::no_delay(true), ec);
+  result.connection = std::move(connection);
+  co_return result;
+}
+
+}  // namespace faultline::proxy

@@ -1,0 +1,61 @@
+// Keep-alive connections towards one route's upstream, owned by one worker (no locks).
+// Idle connections are reused newest first; at most max_idle are kept.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "config/config.hpp"
+
+namespace faultline::proxy {
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(boost::asio::any_io_executor executor) : stream(executor) {}
+  boost::beast::tcp_stream stream;
+  boost::beast::flat_buffer buffer;  // bytes read past the previous response
+  bool reused = false;               // came from the idle pool (may have been closed meanwhile)
+};
+
+struct ConnectResult {
+  boost::system::error_code error;  // beast::error::timeout when connect_timeout passed
+  std::unique_ptr<UpstreamConnection> connection;
+};
+
+class UpstreamPool {
+ public:
+  explicit UpstreamPool(std::size_t max_idle) : max_idle_(max_idle) {}
+
+  // An idle connection the upstream has not closed, or nullptr.
+  std::unique_ptr<UpstreamConnection> take_idle();
+  // Keeps the connection for reuse, or closes it when the pool is full.
+  void give_back(std::unique_ptr<UpstreamConnection> connection);
+
+  std::size_t idle_count() const { return idle_.size(); }
+
+ private:
+  std::size_t max_idle_;
+  std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+};
+
+// A pool per route, looked up by route name and upstream (a reload that changes a route's
+// upstream gets a fresh pool).
+class UpstreamPools {
+ public:
+  UpstreamPool& for_route(const config::RouteConfig& route);
+
+ private:
+  std::unordered_map<std::string, UpstreamPool> pools_;
+};
+
+// Opens a new connection (resolving names) within connect_timeout.
+boost::asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& target,
+                                                       config::Duration connect_timeout);
+
+}  // namespace faultline::proxy

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages faultline needs to build, test and benchmark,
+# asking apt only for what is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config python3
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  prometheus-cpp-dev libtomlplusplus-dev libspdlog-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  curl wrk nginx-light haproxy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO=sudo
+  else
+    echo "deps: missing packages: ${missing[*]}" >&2
+    echo "deps: run 'sudo make deps' (or install them with apt-get as root)" >&2
+    exit 1
+  fi
+fi
+${SUDO:-} apt-get update -q
+# nginx and haproxy are used only as benchmark peers with private configs: do not
+# let their package scripts start system-wide services where policy allows us to say so.
+DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -q --no-install-recommends "${missing[@]}"
