@@ -5,6 +5,19 @@
 #include "app/commands.hpp"
 #include "app/logging.hpp"
 
+namespace {
+
+bool is_subcommand(const CLI::App& cli, const std::string& name) {
+  try {
+    cli.get_subcommand(name);
+    return true;
+  } catch (const CLI::OptionNotFound&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App cli{"faultline: a chaos and fault-injection reverse proxy with a load generator"};
   cli.require_subcommand(1);
@@ -32,6 +45,12 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 reports an unknown first word only as "a subcommand is required": name it.
+    if (argc > 1 && argv[1][0] != '-' && !is_subcommand(cli, argv[1])) {
+      std::fprintf(stderr, "faultline: unknown subcommand '%s'\nRun 'faultline --help' for the list.\n",
+                   argv[1]);
+      return 2;
+    }
     // --help is a successful exit (0); every real usage error exits 2.
     const int code = cli.exit(e);
     return code == 0 ? 0 : 2;

@@ -5,7 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "faults/rule.hpp"
 
 namespace faultline::config {
 
@@ -48,14 +51,23 @@ struct RouteConfig {
   std::size_t max_idle_connections = 64;  // per worker thread
 };
 
-// The [faults] table. The fault engine fills in rules; until then the keys are
-// validated and the profile names kept.
+// The [faults] table.
 struct FaultsConfig {
   std::string active_profile = "none";
   std::uint64_t seed = 0;
   bool header_control = false;
   std::size_t max_active_faults = 0;
-  std::vector<std::string> profile_names;  // always contains "none"
+  std::vector<std::string> profile_names{"none"};  // sorted; always contains "none"
+  // The parsed profiles, in profile_names' order; "none" is built in and has no rules.
+  std::vector<faults::Profile> profiles{faults::Profile{std::string(faults::kNoneProfileName), {}}};
+
+  // The profile called `name`, or nullptr.
+  const faults::Profile* find_profile(std::string_view name) const {
+    for (const auto& profile : profiles) {
+      if (profile.name == name) return &profile;
+    }
+    return nullptr;
+  }
 };
 
 struct Config {

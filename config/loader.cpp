@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "config/address.hpp"
+#include "config/faults_loader.hpp"
 #include "config/table_reader.hpp"
 
 namespace faultline::config {
@@ -25,7 +26,6 @@ using detail::TableReader;
 constexpr auto kInt64Max = std::numeric_limits<std::int64_t>::max();
 // Beast's parser takes its header limit as a 32-bit count.
 constexpr std::uint64_t kMaxHeaderBytesLimit = std::numeric_limits<std::uint32_t>::max();
-constexpr std::string_view kNoneProfile = "none";
 
 int line_of(const toml::node& node) {
   return static_cast<int>(node.source().begin.line);
@@ -220,20 +220,22 @@ class Loader {
 
   void read_faults(TableReader& root) {
     FaultsConfig& faults = config_.faults;
-    std::set<std::string> names{std::string(kNoneProfile)};
     const toml::node* active = nullptr;
+    const toml::table* profiles = nullptr;
     if (const toml::table* table = root.read_table("faults")) {
       TableReader reader(*table, "faults", diagnostics_);
       active = reader.read_string("active_profile", faults.active_profile);
       reader.read_integer("seed", 0, kInt64Max, faults.seed);
       reader.read_bool("header_control", faults.header_control);
       reader.read_integer("max_active_faults", 0, kInt64Max, faults.max_active_faults);
-      if (const toml::table* profiles = reader.read_table("profiles")) {
-        read_profiles(*profiles, names);
-      }
+      profiles = reader.read_table("profiles");
       reader.finish();
     }
-    faults.profile_names.assign(names.begin(), names.end());
+    // The rules belong to the fault engine's schema: config/faults_loader.
+    faults.profiles = detail::read_fault_profiles(profiles, config_.routes, diagnostics_);
+    faults.profile_names.clear();
+    for (const auto& profile : faults.profiles) faults.profile_names.push_back(profile.name);
+    const std::set<std::string> names(faults.profile_names.begin(), faults.profile_names.end());
 
     if (active != nullptr && names.count(faults.active_profile) == 0) {
       std::string message = "unknown profile '" + faults.active_profile + "'";
@@ -243,39 +245,6 @@ class Loader {
         message += " (profiles: " + join_names(names) + ")";
       }
       diagnostics_.add(active->source(), "faults.active_profile", std::move(message));
-    }
-  }
-
-  // Each profile is an array of rule tables ([[faults.profiles.NAME]]). The keys inside
-  // a rule belong to the fault engine, which validates them.
-  void read_profiles(const toml::table& profiles, std::set<std::string>& names) {
-    for (auto&& [key, value] : profiles) {
-      const std::string name(key.str());
-      const std::string path = detail::join_key_path("faults.profiles", name);
-      const auto& where = key.source().begin.line != 0 ? key.source() : value.source();
-      if (name.empty()) {
-        diagnostics_.add(where, path, "profile names must not be empty");
-        continue;
-      }
-      if (name == kNoneProfile) {
-        diagnostics_.add(where, path,
-                         "profile 'none' is built in and injects nothing; choose another name");
-        continue;
-      }
-      names.insert(name);
-      const toml::array* rules = value.as_array();
-      if (rules == nullptr) {
-        diagnostics_.add(value.source(), path,
-                         "expected an array of tables ([[faults.profiles." + name + "]])");
-        continue;
-      }
-      for (std::size_t index = 0; index < rules->size(); ++index) {
-        const toml::node& rule = *rules->get(index);
-        if (!rule.is_table()) {
-          diagnostics_.add(rule.source(), detail::index_key_path(path, index),
-                           "expected a table (a [[faults.profiles." + name + "]] rule)");
-        }
-      }
     }
   }
 

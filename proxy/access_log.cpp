@@ -23,6 +23,42 @@ std::string iso8601_utc(std::chrono::system_clock::time_point time) {
   return text;
 }
 
+// JSON text must be UTF-8, but a request path may carry any byte above 0x7f: each byte
+// that does not start or continue a well-formed sequence becomes U+FFFD.
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size;) {
+    const unsigned char lead = bytes[i];
+    std::size_t length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2
+                                         : lead >= 0xe0 && lead <= 0xef ? 3
+                                         : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                                        : 0;
+    bool well_formed = length != 0 && i + length <= size;
+    for (std::size_t k = 1; well_formed && k < length; ++k) {
+      well_formed = (bytes[i + k] & 0xc0) == 0x80;
+    }
+    if (well_formed && length >= 3) {
+      // No overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629 §4).
+      const unsigned char second = bytes[i + 1];
+      if ((lead == 0xe0 && second < 0xa0) || (lead == 0xed && second > 0x9f) ||
+          (lead == 0xf0 && second < 0x90) || (lead == 0xf4 && second > 0x8f)) {
+        well_formed = false;
+      }
+    }
+    if (!well_formed) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
 double round_to_microseconds(double milliseconds) {
   return static_cast<double>(static_cast<std::int64_t>(milliseconds * 1000.0 + 0.5)) / 1000.0;
 }
@@ -34,13 +70,13 @@ std::string format_access_record(const AccessRecord& record) {
   line["time"] = iso8601_utc(record.time);
   line["route"] = record.route;
   line["method"] = record.method;
-  line["path"] = record.path;
+  line["path"] = valid_utf8(record.path);
   line["status"] = record.status;
   line["upstream_ms"] = round_to_microseconds(record.upstream_ms);
   line["total_ms"] = round_to_microseconds(record.total_ms);
   line["bytes_in"] = record.bytes_in;
   line["bytes_out"] = record.bytes_out;
-  if (!record.error.empty()) line["error"] = record.error;
+  if (!record.error.empty()) line["error"] = valid_utf8(record.error);
   return boost::json::serialize(line);
 }
 

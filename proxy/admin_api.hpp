@@ -18,6 +18,7 @@ struct AdminResponse {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::string allow;  // for 405: the methods the endpoint takes (RFC 9110 §15.5.6)
 };
 
 class AdminApi {

@@ -5,10 +5,12 @@
 // (an echo, an early 413) never deadlocks against us.
 #include <limits>
 #include <optional>
+#include <span>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -16,6 +18,7 @@
 
 #include "proxy/access_log.hpp"
 #include "proxy/header_rewrite.hpp"
+#include "proxy/message_writer.hpp"
 #include "proxy/request_target.hpp"
 #include "proxy/upstream_pool.hpp"
 #include "proxy/worker_state.hpp"
@@ -35,6 +38,10 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t kMaxUpstreamHeaderBytes = 64 * 1024;
 constexpr int kMaxAttempts = 3;  // stale keep-alive connections are retried, bounded
+
+std::optional<std::uint64_t> to_std(const boost::optional<std::uint64_t>& value) {
+  return value ? std::optional<std::uint64_t>(*value) : std::nullopt;
+}
 
 double milliseconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
@@ -197,27 +204,25 @@ class ClientSession {
     }
     route_name_ = route->name;
 
-    request.target(target->origin_form);
+    // The framing comes from what the parser saw, never from what the client's fields
+    // say after hop-by-hop removal (see HopByHopFilter on request smuggling).
     const bool request_chunked = parser.chunked();
-    remove_hop_by_hop_fields(request);
-    add_forwarding_fields(request, {client_address_, original_host});
-    if (original_host.empty()) {
-      request.set(http::field::host,
-                  route->upstream.host + ":" + std::to_string(route->upstream.port));
-    }
-    if (request_chunked) {
-      request.erase(http::field::content_length);
-      request.chunked(true);
-    }
-    request.version(11);
-    request.keep_alive(true);
+    const Framing request_framing{request_chunked, to_std(parser.content_length())};
+    const std::string upstream_authority =
+        original_host.empty()
+            ? route->upstream.host + ":" + std::to_string(route->upstream.port)
+            : std::string();
+    const ForwardingInfo forwarding{client_address_, original_host, request.version(),
+                                    original_host.empty() ? std::string_view(upstream_authority)
+                                                          : std::string_view(original_host)};
+    write_request_head(request, target->origin_form, forwarding, request_framing, request_head_);
     const bool head_request = request.method() == http::verb::head;
     const bool has_body = !parser.is_done();
 
     UpstreamPool& pool = worker_.pools->for_route(*route);
     for (int attempt = 1;; ++attempt) {
       std::unique_ptr<UpstreamConnection> upstream =
-          attempt < kMaxAttempts ? pool.take_idle() : nullptr;
+          attempt < kMaxAttempts ? pool.take_idle(has_body) : nullptr;
       upstream_started_ = Clock::now();
       if (!upstream) {
         auto connected = co_await connect_upstream(route->upstream, route->connect_timeout);
@@ -235,24 +240,15 @@ class ClientSession {
         upstream = std::move(connected.connection);
       }
 
-      http::request_serializer<http::buffer_body> serializer{request};
       upstream->stream.expires_after(route->request_timeout);
       RequestBodyResult body;
       ResponseResult response;
-      error_code send_error;
-      if (!has_body) {
-        request.body().data = nullptr;
-        request.body().size = 0;
-        request.body().more = false;
-        std::tie(send_error, std::ignore) =
-            co_await http::async_write(upstream->stream, serializer, nothrow);
-        body.complete = !send_error;
-      } else {
-        // The header goes first on its own: a client that sent "Expect: 100-continue"
-        // waits for the upstream's 100 before it sends any body.
-        std::tie(send_error, std::ignore) =
-            co_await http::async_write_header(upstream->stream, serializer, nothrow);
-      }
+      // Without a body the head is the whole request. With one, the head still goes first
+      // on its own: a client that sent "Expect: 100-continue" waits for the upstream's
+      // 100 before it sends any body.
+      auto [send_error, sent] =
+          co_await asio::async_write(upstream->stream, asio::buffer(request_head_), nothrow);
+      body.complete = !has_body && !send_error;
       if (send_error) {
         if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
         auto reply = reply_for_upstream_failure(send_error, *route, false);
@@ -262,7 +258,7 @@ class ClientSession {
       if (has_body) {
         ExchangeState exchange;
         std::tie(body, response) =
-            co_await (relay_request_body(parser, serializer, *upstream, *route, exchange) &&
+            co_await (relay_request_body(parser, request_chunked, *upstream, *route, exchange) &&
                       relay_response(*upstream, *route, head_request, client_keep_alive, exchange));
       } else {
         ExchangeState exchange;
@@ -318,44 +314,42 @@ class ClientSession {
   // Request body: client -> upstream, in relay-buffer pieces.
   asio::awaitable<RequestBodyResult> relay_request_body(
       http::request_parser<http::buffer_body>& parser,
-      http::request_serializer<http::buffer_body>& serializer, UpstreamConnection& upstream,
-      const config::RouteConfig& route, ExchangeState& exchange) {
+      bool chunked, UpstreamConnection& upstream, const config::RouteConfig& route,
+      ExchangeState& exchange) {
     RequestBodyResult result;
     BorrowedBuffer piece(worker_.buffers);
+    BodyFramer framer(chunked);
     auto& body = parser.get().body();
-    do {
-      if (!parser.is_done()) {
-        body.data = piece.data();
-        body.size = RelayBuffers::kSize;
-        client_.expires_after(route.request_timeout);
-        auto [ec, n] = co_await http::async_read(client_, buffer_, parser, nothrow);
-        if (ec == http::error::need_buffer) ec = {};
-        if (exchange.response_finished) co_return result;
-        if (ec) {
-          result.client_error = ec;
-          exchange.request_failed = true;
-          upstream.stream.close();  // the upstream must not see half a request as whole
-          co_return result;
-        }
-        body.size = RelayBuffers::kSize - body.size;
-        body.data = piece.data();
-        body.more = !parser.is_done();
-      } else {
-        body.data = nullptr;
-        body.size = 0;
-        body.more = false;
-      }
-      result.bytes += body.size;
-      upstream.stream.expires_after(route.request_timeout);
-      auto [ec, n] = co_await http::async_write(upstream.stream, serializer, nothrow);
+    bool last = false;
+    while (!last) {
+      body.data = piece.data();
+      body.size = RelayBuffers::kSize;
+      client_.expires_after(route.request_timeout);
+      auto [ec, n] = co_await http::async_read(client_, buffer_, parser, nothrow);
       if (ec == http::error::need_buffer) ec = {};
       if (exchange.response_finished) co_return result;
       if (ec) {
-        // The upstream stopped reading; its response (if any) is still relayed.
-        result.upstream_error = ec;
+        result.client_error = ec;
+        exchange.request_failed = true;
+        upstream.stream.close();  // the upstream must not see half a request as whole
         co_return result;
       }
-    } while (!serializer.is_done());
+      const std::string_view received(piece.data(), RelayBuffers::kSize - body.size);
+      last = parser.is_done();
+      BodyFramer::Buffers wire;
+      const std::size_t count = framer.frame(received, last, wire, 0);
+      result.bytes += received.size();
+      if (count == 0) continue;
+      upstream.stream.expires_after(route.request_timeout);
+      auto [wec, m] = co_await asio::async_write(
+          upstream.stream, std::span<const asio::const_buffer>(wire.data(), count), nothrow);
+      if (exchange.response_finished) co_return result;
+      if (wec) {
+        // The upstream stopped reading; its response (if any) is still relayed.
+        result.upstream_error = wec;
+        co_return result;
+      }
+    }
     result.complete = true;
     co_return result;
   }
@@ -381,10 +375,8 @@ class ClientSession {
       const unsigned status = parser->get().result_int();
       if (status < 100 || status >= 200 || status == 101) break;
       // 100 Continue, 103 Early Hints: pass them on and wait for the final response.
-      http::response<http::empty_body> interim{parser->get().result(), 11};
-      for (const auto& field : parser->get()) interim.insert(field.name_string(), field.value());
-      remove_hop_by_hop_fields(interim);
-      auto [wec, m] = co_await http::async_write(client_, interim, nothrow);
+      write_response_head(parser->get(), Framing{}, ConnectionDirective::none, response_head_);
+      auto [wec, m] = co_await asio::async_write(client_, asio::buffer(response_head_), nothrow);
       if (wec) {
         result.client_error = wec;
         co_return finish_response(result, exchange, upstream);
@@ -399,27 +391,32 @@ class ClientSession {
       co_return finish_response(result, exchange, upstream);
     }
     const bool upstream_keep_alive = response.keep_alive();
-    const bool length_known = parser->content_length().has_value();
     const bool bodyless = head_request || result.status == 204 || result.status == 304;
-    remove_hop_by_hop_fields(response);
-    add_via(response, response.version());
-    response.version(11);
     result.close_client = !client_keep_alive || worker_.draining;
-    if (!bodyless && (parser->chunked() || !length_known)) {
-      // An HTTP/1.0 client knows no chunked coding: the end of the body is the close.
+    // HEAD and 304 keep the length the upstream announced; a body is sized as received,
+    // or chunked when its length is unknown — except towards an HTTP/1.0 client, which
+    // knows no chunks: there the end of the body is the close.
+    Framing framing{false, to_std(parser->content_length())};
+    if (!bodyless && !framing.content_length) {
       if (client_version_ >= 11) {
-        response.chunked(true);
+        framing.chunked = true;
       } else {
         result.close_client = true;
       }
     }
-    response.keep_alive(!result.close_client);
+    ConnectionDirective connection = ConnectionDirective::none;
+    if (result.close_client) {
+      connection = ConnectionDirective::close;
+    } else if (client_version_ == 10) {
+      connection = ConnectionDirective::keep_alive;
+    }
+    write_response_head(response, framing, connection, response_head_);
+    const bool chunked_out = framing.chunked;
 
-    http::response_serializer<http::buffer_body> serializer{response};
     if (bodyless) {
       result.upstream_done = Clock::now();
       client_.expires_after(route.request_timeout);
-      auto [wec, m] = co_await http::async_write_header(client_, serializer, nothrow);
+      auto [wec, m] = co_await asio::async_write(client_, asio::buffer(response_head_), nothrow);
       result.client_error = wec;
       result.header_sent = !wec;
       result.complete = !wec;
@@ -427,9 +424,13 @@ class ClientSession {
       co_return finish_response(result, exchange, upstream);
     }
 
+    // The head goes out with the first piece of the body, in one write.
     BorrowedBuffer piece(worker_.buffers);
+    BodyFramer framer(chunked_out);
     auto& body = response.body();
-    do {
+    bool last = false;
+    while (!last) {
+      std::string_view received;
       if (!parser->is_done()) {
         body.data = piece.data();
         body.size = RelayBuffers::kSize;
@@ -441,25 +442,25 @@ class ClientSession {
           result.upstream_error = exchange.request_failed ? asio::error::operation_aborted : ec;
           co_return finish_response(result, exchange, upstream);
         }
-        body.size = RelayBuffers::kSize - body.size;
-        body.data = piece.data();
-        body.more = !parser->is_done();
-        if (parser->is_done()) result.upstream_done = Clock::now();
-      } else {
-        body.data = nullptr;
-        body.size = 0;
-        body.more = false;
+        received = std::string_view(piece.data(), RelayBuffers::kSize - body.size);
       }
-      result.bytes += body.size;
+      last = parser->is_done();
+      if (last) result.upstream_done = Clock::now();
+      BodyFramer::Buffers wire;
+      std::size_t count = 0;
+      if (!result.header_sent) wire[count++] = asio::buffer(response_head_);
+      count = framer.frame(received, last, wire, count);
+      result.bytes += received.size();
+      if (count == 0) continue;
       client_.expires_after(route.request_timeout);
-      auto [wec, m] = co_await http::async_write(client_, serializer, nothrow);
-      if (wec == http::error::need_buffer) wec = {};
+      auto [wec, m] = co_await asio::async_write(
+          client_, std::span<const asio::const_buffer>(wire.data(), count), nothrow);
       if (wec) {
         result.client_error = wec;
         co_return finish_response(result, exchange, upstream);
       }
       result.header_sent = true;
-    } while (!serializer.is_done());
+    }
     result.complete = true;
     result.upstream_reusable = upstream_keep_alive;
     co_return finish_response(result, exchange, upstream);
@@ -530,6 +531,7 @@ class ClientSession {
   SessionRegistration registration_;
   std::string client_address_;
   unsigned client_version_ = 11;
+  std::string request_head_, response_head_;  // serialized heads, reused across requests
 
   // About the request in progress, for the access log.
   AccessRecord record_;

@@ -1,8 +1,6 @@
 #include "proxy/header_rewrite.hpp"
 
-#include <string>
-#include <vector>
-
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
 namespace faultline::proxy {
@@ -17,60 +15,79 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-void append_list_value(http::fields& fields, std::string_view name, std::string_view value) {
-  auto [first, last] = fields.equal_range(name);
-  if (first == last) {
-    fields.set(name, value);
-    return;
+template <class Visit>
+void for_each_list_element(std::string_view list, Visit visit) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const std::string_view element = trim(list.substr(0, comma));
+    if (!element.empty()) visit(element);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
   }
-  // Several header lines of a list field mean the same as one line joined with commas.
-  std::string joined;
-  for (auto it = first; it != last; ++it) {
-    if (!joined.empty()) joined += ", ";
-    joined += std::string_view(it->value());
-  }
-  joined += ", ";
-  joined += value;
-  fields.set(name, joined);
 }
 
-std::string_view via_version(unsigned http_version) {
+// Every element of every line of a list field, joined, with `appended` last.
+template <class Name>
+std::string joined_list(const http::fields& fields, Name name, std::string_view appended) {
+  std::string joined;
+  auto append = [&joined](std::string_view element) {
+    if (!joined.empty()) joined += ", ";
+    joined += element;
+  };
+  auto [first, last] = fields.equal_range(name);
+  for (auto it = first; it != last; ++it) for_each_list_element(it->value(), append);
+  append(appended);
+  return joined;
+}
+
+std::string_view via_entry(unsigned http_version) {
   return http_version == 10 ? "1.0 faultline" : "1.1 faultline";
 }
 
 }  // namespace
 
-void remove_hop_by_hop_fields(http::fields& fields) {
-  std::vector<std::string> named;
+HopByHopFilter::HopByHopFilter(const http::fields& fields) {
   auto [first, last] = fields.equal_range(http::field::connection);
   for (auto it = first; it != last; ++it) {
-    std::string_view list = it->value();
-    while (!list.empty()) {
-      auto comma = list.find(',');
-      std::string_view token = trim(list.substr(0, comma));
-      if (!token.empty()) named.emplace_back(token);
-      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    }
-  }
-  for (const auto& name : named) fields.erase(name);
-  for (auto field : {http::field::connection, http::field::proxy_connection,
-                     http::field::keep_alive, http::field::te, http::field::transfer_encoding,
-                     http::field::upgrade}) {
-    fields.erase(field);
+    for_each_list_element(it->value(), [this](std::string_view token) {
+      // Connection may not name Host or Content-Length away: a client could otherwise
+      // strip the framing and smuggle its body upstream as a second request.
+      if (boost::beast::iequals(token, "host") || boost::beast::iequals(token, "content-length")) {
+        return;
+      }
+      named_.push_back(token);
+    });
   }
 }
 
-void add_forwarding_fields(http::fields& fields, const ForwardingInfo& info) {
-  append_list_value(fields, "X-Forwarded-For", info.client_address);
-  if (fields.find("X-Forwarded-Proto") == fields.end()) fields.set("X-Forwarded-Proto", "http");
-  if (fields.find("X-Forwarded-Host") == fields.end() && !info.original_host.empty()) {
-    fields.set("X-Forwarded-Host", info.original_host);
+bool HopByHopFilter::is_hop_by_hop(const http::fields::value_type& field) const {
+  switch (field.name()) {
+    case http::field::connection:
+    case http::field::proxy_connection:
+    case http::field::keep_alive:
+    case http::field::te:
+    case http::field::transfer_encoding:
+    case http::field::upgrade:
+      return true;
+    default:
+      break;
   }
-  append_list_value(fields, "Via", "1.1 faultline");
+  for (std::string_view name : named_) {
+    if (boost::beast::iequals(name, field.name_string())) return true;
+  }
+  return false;
 }
 
-void add_via(http::fields& fields, unsigned http_version) {
-  append_list_value(fields, "Via", via_version(http_version));
+ForwardingFields forwarding_fields(const http::fields& fields, const ForwardingInfo& info) {
+  ForwardingFields result;
+  result.x_forwarded_for = joined_list(fields, std::string_view("X-Forwarded-For"), info.client_address);
+  if (fields.find("X-Forwarded-Proto") == fields.end()) result.x_forwarded_proto = "http";
+  if (fields.find("X-Forwarded-Host") == fields.end()) result.x_forwarded_host = info.original_host;
+  result.via = joined_list(fields, http::field::via, via_entry(info.http_version));
+  return result;
+}
+
+std::string appended_via(const http::fields& fields, unsigned http_version) {
+  return joined_list(fields, http::field::via, via_entry(http_version));
 }
 
 }  // namespace faultline::proxy

@@ -1,28 +1,49 @@
-// What a proxy changes in the headers it forwards. Operates on Beast's field container
-// only (no streams), so it is cheap to include and tested directly.
+// What a proxy changes in the headers it forwards, decided while the head is written
+// (message_writer), so nothing is erased from or inserted into Beast's field container on
+// the request path.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/beast/http/fields.hpp>
 
 namespace faultline::proxy {
 
 // RFC 9110 §7.6.1: Connection and the fields it names, plus Proxy-Connection, Keep-Alive,
-// TE, Transfer-Encoding and Upgrade are meant for one hop only. The caller re-frames
-// the message (chunked or Content-Length) for the next hop.
-void remove_hop_by_hop_fields(boost::beast::http::fields& fields);
+// TE, Transfer-Encoding and Upgrade are meant for one hop only.
+class HopByHopFilter {
+ public:
+  explicit HopByHopFilter(const boost::beast::http::fields& fields);
+
+  bool is_hop_by_hop(const boost::beast::http::fields::value_type& field) const;
+
+ private:
+  std::vector<std::string_view> named_;  // fields named in Connection (views into `fields`)
+};
 
 struct ForwardingInfo {
   std::string_view client_address;  // "127.0.0.1" or "::1"
   std::string_view original_host;   // the Host (or absolute-form authority) the client used
+  unsigned http_version = 11;       // of the request as received: 10 or 11, for Via
+  std::string_view host_if_missing; // sent as Host when the request has none (HTTP/1.0)
 };
 
-// Appends the client to X-Forwarded-For, sets X-Forwarded-Proto and X-Forwarded-Host when
-// the client did not send them, and appends "1.1 faultline" to Via (RFC 9110 §7.6.3).
-void add_forwarding_fields(boost::beast::http::fields& fields, const ForwardingInfo& info);
+// The forwarding fields a request carries to the upstream: the client appended to
+// X-Forwarded-For; X-Forwarded-Proto and X-Forwarded-Host only when the client sent none
+// (empty here means: keep the client's); "<received version> faultline" appended to Via
+// (RFC 9110 §7.6.3). Empty list elements are dropped (RFC 9110 §5.6.1).
+struct ForwardingFields {
+  std::string x_forwarded_for;
+  std::string x_forwarded_proto;
+  std::string x_forwarded_host;
+  std::string via;
+};
+ForwardingFields forwarding_fields(const boost::beast::http::fields& fields,
+                                   const ForwardingInfo& info);
 
-// Appends "<version> faultline" to the Via of a response.
-void add_via(boost::beast::http::fields& fields, unsigned http_version);
+// Via of a response with "<version> faultline" appended.
+std::string appended_via(const boost::beast::http::fields& fields, unsigned http_version);
 
 }  // namespace faultline::proxy

@@ -29,11 +29,14 @@ bool still_usable(UpstreamConnection& connection) {
 
 }  // namespace
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle() {
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(bool will_send_body) {
+  constexpr auto kCheckAfterIdle = std::chrono::milliseconds(500);
+  const auto now = std::chrono::steady_clock::now();
   while (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
-    if (still_usable(*connection)) {
+    const bool check = will_send_body || now - connection->idle_since >= kCheckAfterIdle;
+    if (!check || still_usable(*connection)) {
       connection->reused = true;
       return connection;
     }
@@ -44,10 +47,12 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle() {
 void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
   if (idle_.size() >= max_idle_) return;  // closed by the destructor
   connection->stream.expires_never();
+  connection->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(connection));
 }
 
 UpstreamPool& UpstreamPools::for_route(const config::RouteConfig& route) {
+  if (auto cached = by_route_.find(&route); cached != by_route_.end()) return *cached->second;
   std::string key = route.name;
   key += '\n';
   key += route.upstream.url;
@@ -55,6 +60,7 @@ UpstreamPool& UpstreamPools::for_route(const config::RouteConfig& route) {
   if (it == pools_.end()) {
     it = pools_.emplace(std::move(key), UpstreamPool(route.max_idle_connections)).first;
   }
+  by_route_.emplace(&route, &it->second);
   return it->second;
 }
 

@@ -21,6 +21,7 @@ struct UpstreamConnection {
   boost::beast::tcp_stream stream;
   boost::beast::flat_buffer buffer;  // bytes read past the previous response
   bool reused = false;               // came from the idle pool (may have been closed meanwhile)
+  std::chrono::steady_clock::time_point idle_since{};
 };
 
 struct ConnectResult {
@@ -32,8 +33,11 @@ class UpstreamPool {
  public:
   explicit UpstreamPool(std::size_t max_idle) : max_idle_(max_idle) {}
 
-  // An idle connection the upstream has not closed, or nullptr.
-  std::unique_ptr<UpstreamConnection> take_idle();
+  // An idle connection, or nullptr. A connection idle for long, or one that is to carry a
+  // body (which could not be replayed on another connection), is first checked for having
+  // been closed by the upstream; one that was idle only briefly is not, to save a system
+  // call per request: if it turns out closed, a request without a body is retried.
+  std::unique_ptr<UpstreamConnection> take_idle(bool will_send_body);
   // Keeps the connection for reuse, or closes it when the pool is full.
   void give_back(std::unique_ptr<UpstreamConnection> connection);
 
@@ -52,6 +56,8 @@ class UpstreamPools {
 
  private:
   std::unordered_map<std::string, UpstreamPool> pools_;
+  // Fast path: the same RouteConfig object asks again (until a reload replaces it).
+  std::unordered_map<const config::RouteConfig*, UpstreamPool*> by_route_;
 };
 
 // Opens a new connection (resolving names) within connect_timeout.

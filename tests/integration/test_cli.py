@@ -21,7 +21,8 @@ upstream = "http://127.0.0.1:9000"
 request_timeout = "soon"
 """
 
-SUBCOMMANDS = ["proxy", "demo", "echo", "check", "bench", "version"]
+# `bench` joins this list with the load generator (issue 5).
+SUBCOMMANDS = ["proxy", "demo", "echo", "check", "version"]
 
 
 class CliTest(FaultlineTestCase):

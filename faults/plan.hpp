@@ -1,0 +1,63 @@
+// A FaultPlan is what decide() returns and proxy/ executes: a plain value, the same for
+// the same inputs, with no clock, socket or callback in it. Executing it, in order:
+//
+//   1. wait request_delay;
+//   2. if `terminal` is set: abort (answer), reset or hang, and stop: the upstream is
+//      never contacted;
+//   3. forward the request and read the upstream's response header;
+//   4. wait response_delay;
+//   5. send the response, its body paced by `throttle`, cut after `truncate` bytes, with
+//      `corrupt` bytes flipped.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "faults/action.hpp"
+
+namespace faultline::faults {
+
+// One rule that fired: for x-faultline-injected, the access log and the metrics.
+struct AppliedFault {
+  std::string rule;
+  FaultKind kind;
+  Duration delay{0};  // the sampled delay of a delay rule; 0 for the other kinds
+  // When it acts: request for delays of phase request and for terminal actions;
+  // response for response-phase delays and body actions.
+  Phase phase = Phase::request;
+  bool operator==(const AppliedFault&) const = default;
+};
+
+using TerminalAction = std::variant<Abort, Reset, Hang>;
+
+struct FaultPlan {
+  Duration request_delay{0};   // sum of the request-phase delays that fired
+  Duration response_delay{0};  // sum of the response-phase delays that fired
+  std::optional<TerminalAction> terminal;
+  // Body actions, on the upstream's response. When several rules fire, the slowest
+  // throttle and the shortest truncate win; corrupt counts add up.
+  std::optional<Throttle> throttle;
+  std::optional<Truncate> truncate;
+  std::optional<Corrupt> corrupt;
+  std::vector<AppliedFault> applied;  // in rule order; exactly what the plan does
+
+  bool empty() const { return applied.empty(); }
+
+  // Composes one fired rule into the plan; `sampled_delay` is used for a Delay action.
+  // The first terminal action wins: later terminals are skipped. A terminal action
+  // replaces the upstream exchange, so what would act on the upstream's response
+  // (response-phase delays, throttle, truncate, corrupt) is dropped, whether it fired
+  // before or after the terminal, and is not listed in `applied`. Request-phase delays
+  // stay: they are waited before the terminal action (as Envoy delays, then aborts).
+  void add(std::string_view rule, const Action& action, Duration sampled_delay = Duration{0});
+
+  // The x-faultline-injected value: the applied rule names joined by ", ".
+  std::string injected_header() const;
+
+  bool operator==(const FaultPlan&) const = default;
+};
+
+}  // namespace faultline::faults

@@ -1,0 +1,102 @@
+// The admin endpoints a load balancer and an operator call.
+#include "proxy/admin_api.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace faultline::proxy {
+namespace {
+
+AdminResponse call(const AdminApi& api, std::string method, std::string target) {
+  return api.handle(AdminRequest{std::move(method), std::move(target), "", ""});
+}
+
+TEST(AdminApi, HealthzAnswersOkAsPlainText) {
+  const AdminApi api;
+  auto response = call(api, "GET", "/healthz");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.body, "ok\n");
+  EXPECT_EQ(response.content_type, "text/plain; charset=utf-8");
+}
+
+TEST(AdminApi, HealthzStaysOkWhileDraining) {
+  // Liveness is not readiness: a draining proxy must not be restarted.
+  AdminApi api;
+  api.set_ready(false);
+  auto response = call(api, "GET", "/healthz");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.body, "ok\n");
+}
+
+TEST(AdminApi, ReadyzIsReadyUntilTheDrainStartsThenAnswers503) {
+  AdminApi api;
+  EXPECT_TRUE(api.ready());
+  auto before = call(api, "GET", "/readyz");
+  EXPECT_EQ(before.status, 200u);
+  EXPECT_EQ(before.body, "ready\n");
+
+  api.set_ready(false);
+  EXPECT_FALSE(api.ready());
+  auto draining = call(api, "GET", "/readyz");
+  EXPECT_EQ(draining.status, 503u);
+  EXPECT_EQ(draining.body, "draining\n");
+  EXPECT_EQ(draining.content_type, "text/plain; charset=utf-8");
+
+  api.set_ready(true);
+  EXPECT_EQ(call(api, "GET", "/readyz").status, 200u);
+}
+
+TEST(AdminApi, QueryStringIsIgnored) {
+  AdminApi api;
+  EXPECT_EQ(call(api, "GET", "/healthz?probe=k8s").status, 200u);
+  EXPECT_EQ(call(api, "GET", "/healthz?").body, "ok\n");
+  api.set_ready(false);
+  EXPECT_EQ(call(api, "GET", "/readyz?verbose=1").status, 503u);
+}
+
+TEST(AdminApi, HeadIsAllowedLikeGet) {
+  const AdminApi api;
+  EXPECT_EQ(call(api, "HEAD", "/healthz").status, 200u);
+  EXPECT_EQ(call(api, "HEAD", "/readyz").status, 200u);
+}
+
+TEST(AdminApi, MutatingMethodsOnProbesAre405WithAJsonError) {
+  const AdminApi api;
+  for (const char* method : {"POST", "PUT", "DELETE", "PATCH"}) {
+    for (const char* target : {"/healthz", "/readyz"}) {
+      auto response = call(api, method, target);
+      EXPECT_EQ(response.status, 405u) << method << " " << target;
+      EXPECT_EQ(response.content_type, "application/json") << method << " " << target;
+      EXPECT_EQ(boost::json::parse(response.body).at("error").as_string(),
+                "method not allowed; use GET, HEAD");
+      EXPECT_EQ(response.allow, "GET, HEAD") << "RFC 9110 §15.5.6: a 405 names what is allowed";
+    }
+  }
+}
+
+TEST(AdminApi, MethodNamesAreCaseSensitive) {
+  // RFC 9110 §9.1: "get" is not GET.
+  const AdminApi api;
+  EXPECT_EQ(call(api, "get", "/healthz").status, 405u);
+}
+
+TEST(AdminApi, UnknownPathIs404WithAJsonError) {
+  const AdminApi api;
+  for (const char* target : {"/", "/nope", "/healthz/", "/HEALTHZ", "/readyz/x", ""}) {
+    auto response = call(api, "GET", target);
+    EXPECT_EQ(response.status, 404u) << target;
+    EXPECT_EQ(response.content_type, "application/json") << target;
+    const boost::json::value body = boost::json::parse(response.body);
+    ASSERT_TRUE(body.is_object()) << response.body;
+    EXPECT_EQ(body.at("error").as_string(), "no admin endpoint at this path");
+  }
+}
+
+TEST(AdminApi, UnknownPathIs404WhateverTheMethod) {
+  const AdminApi api;
+  EXPECT_EQ(call(api, "POST", "/nope").status, 404u);
+}
+
+}  // namespace
+}  // namespace faultline::proxy
