@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace faultline::metrics {
 
@@ -10,7 +11,9 @@ namespace {
 constexpr std::size_t kStorageBytes = hdr::kBucketCount * sizeof(std::uint64_t);
 
 // Index range [begin, end) of a page.
-std::size_t page_begin(unsigned page) { return page * hdr::kPageSize; }
+std::size_t page_begin(unsigned page) {
+  return page * hdr::kPageSize;
+}
 std::size_t page_end(unsigned page) {
   return std::min(hdr::kBucketCount, (page + 1) * hdr::kPageSize);
 }
@@ -19,7 +22,31 @@ std::size_t page_end(unsigned page) {
 
 HdrHistogram::HdrHistogram() : storage_(kStorageBytes) {}
 
-HdrHistogram::HdrHistogram(const HdrHistogram& other) : storage_(kStorageBytes) { *this = other; }
+HdrHistogram::HdrHistogram(const HdrHistogram& other) : storage_(kStorageBytes) {
+  *this = other;
+}
+
+HdrHistogram::HdrHistogram(HdrHistogram&& other) noexcept
+    : storage_(std::move(other.storage_)),
+      touched_pages_(std::exchange(other.touched_pages_, 0)),
+      count_(std::exchange(other.count_, 0)),
+      clamped_(std::exchange(other.clamped_, 0)),
+      sum_(std::exchange(other.sum_, 0)),
+      min_(std::exchange(other.min_, std::numeric_limits<std::uint64_t>::max())),
+      max_(std::exchange(other.max_, 0)) {}
+
+HdrHistogram& HdrHistogram::operator=(HdrHistogram&& other) noexcept {
+  if (this != &other) {
+    storage_ = std::move(other.storage_);
+    touched_pages_ = std::exchange(other.touched_pages_, 0);
+    count_ = std::exchange(other.count_, 0);
+    clamped_ = std::exchange(other.clamped_, 0);
+    sum_ = std::exchange(other.sum_, 0);
+    min_ = std::exchange(other.min_, std::numeric_limits<std::uint64_t>::max());
+    max_ = std::exchange(other.max_, 0);
+  }
+  return *this;
+}
 
 HdrHistogram& HdrHistogram::operator=(const HdrHistogram& other) {
   if (this == &other) return *this;
@@ -94,8 +121,7 @@ std::uint64_t HdrHistogram::count_in(std::size_t begin, std::size_t end) const {
   return total;
 }
 
-void HdrHistogram::append_nonzero(
-    std::vector<std::pair<std::uint32_t, std::uint64_t>>& out) const {
+void HdrHistogram::append_nonzero(std::vector<std::pair<std::uint32_t, std::uint64_t>>& out) const {
   const std::uint64_t* c = counts();
   for (unsigned page = 0; page < hdr::kPageCount; ++page) {
     if ((touched_pages_ & (1u << page)) == 0) continue;
@@ -129,10 +155,14 @@ void HdrHistogram::merge(const HdrHistogram& other) {
 }
 
 void HdrHistogram::reset() {
-  std::uint64_t* c = counts();
-  for (unsigned page = 0; page < hdr::kPageCount; ++page) {
-    if ((touched_pages_ & (1u << page)) == 0) continue;
-    std::memset(c + page_begin(page), 0, (page_end(page) - page_begin(page)) * sizeof(*c));
+  if (storage_.data() == nullptr) {
+    storage_ = ZeroedPages(kStorageBytes);  // moved from
+  } else {
+    std::uint64_t* c = counts();
+    for (unsigned page = 0; page < hdr::kPageCount; ++page) {
+      if ((touched_pages_ & (1u << page)) == 0) continue;
+      std::memset(c + page_begin(page), 0, (page_end(page) - page_begin(page)) * sizeof(*c));
+    }
   }
   touched_pages_ = 0;
   count_ = 0;

@@ -34,8 +34,10 @@ class HdrHistogram {
   HdrHistogram();
   HdrHistogram(const HdrHistogram& other);
   HdrHistogram& operator=(const HdrHistogram& other);
-  HdrHistogram(HdrHistogram&&) noexcept = default;
-  HdrHistogram& operator=(HdrHistogram&&) noexcept = default;
+  // A moved-from histogram holds no counts array: destroy it, or reset() or assign to it
+  // (both give it a new one) before using it again.
+  HdrHistogram(HdrHistogram&& other) noexcept;
+  HdrHistogram& operator=(HdrHistogram&& other) noexcept;
 
   // Values above hdr::kMaxValue (1 h) are recorded as 1 h and counted in clamped_count().
   void record(std::uint64_t value_us) noexcept { record_n(value_us, 1); }
@@ -70,7 +72,7 @@ class HdrHistogram {
   std::uint64_t quantile(double q) const;
 
   void merge(const HdrHistogram& other);
-  void reset();
+  void reset();  // may allocate only after a move
 
   // The number of values in buckets [begin, end).
   std::uint64_t count_in(std::size_t begin, std::size_t end) const;

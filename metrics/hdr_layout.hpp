@@ -19,8 +19,8 @@
 namespace faultline::metrics::hdr {
 
 inline constexpr std::uint64_t kMaxValue = 3'600'000'000;  // 1 h in µs
-inline constexpr unsigned kSubBucketHalfBits = 10;           // 1024 buckets per octave
-inline constexpr std::uint64_t kLinearLimit = 2048;          // below this: 1 µs buckets
+inline constexpr unsigned kSubBucketHalfBits = 10;         // 1024 buckets per octave
+inline constexpr std::uint64_t kLinearLimit = 2048;        // below this: 1 µs buckets
 
 // How far a value is shifted right to find its bucket: 0 below 2048, then one more per
 // power of two.
@@ -62,12 +62,15 @@ constexpr std::uint64_t midpoint(std::size_t index) {
 inline constexpr unsigned kPageBits = kSubBucketHalfBits;
 inline constexpr std::size_t kPageSize = std::size_t{1} << kPageBits;
 inline constexpr std::size_t kPageCount = (kBucketCount + kPageSize - 1) / kPageSize;
-constexpr unsigned page_of(std::size_t index) { return static_cast<unsigned>(index >> kPageBits); }
+constexpr unsigned page_of(std::size_t index) {
+  return static_cast<unsigned>(index >> kPageBits);
+}
 
 static_assert(kPageCount <= 32, "page masks are 32-bit");
 static_assert(index_of(kLinearLimit - 1) == kLinearLimit - 1);
 static_assert(index_of(kLinearLimit) == kLinearLimit);
-static_assert(lowest_value(index_of(123'456)) <= 123'456 && 123'456 <= highest_value(index_of(123'456)));
+static_assert(lowest_value(index_of(123'456)) <= 123'456 &&
+              123'456 <= highest_value(index_of(123'456)));
 static_assert(kBucketCount == 23'221);
 
 }  // namespace faultline::metrics::hdr

@@ -24,20 +24,28 @@ std::string_view to_string(Method method) noexcept {
 
 std::string_view to_string(Outcome outcome) noexcept {
   switch (outcome) {
-    case Outcome::ok: return "ok";
-    case Outcome::upstream_error: return "upstream_error";
-    case Outcome::timeout: return "timeout";
-    case Outcome::injected: return "injected";
+    case Outcome::ok:
+      return "ok";
+    case Outcome::upstream_error:
+      return "upstream_error";
+    case Outcome::timeout:
+      return "timeout";
+    case Outcome::injected:
+      return "injected";
   }
   return "ok";
 }
 
 std::string_view to_string(UpstreamErrorReason reason) noexcept {
   switch (reason) {
-    case UpstreamErrorReason::connect: return "connect";
-    case UpstreamErrorReason::timeout: return "timeout";
-    case UpstreamErrorReason::reset: return "reset";
-    case UpstreamErrorReason::protocol: return "protocol";
+    case UpstreamErrorReason::connect:
+      return "connect";
+    case UpstreamErrorReason::timeout:
+      return "timeout";
+    case UpstreamErrorReason::reset:
+      return "reset";
+    case UpstreamErrorReason::protocol:
+      return "protocol";
   }
   return "protocol";
 }
@@ -50,6 +58,8 @@ std::string_view to_string(Direction direction) noexcept {
   return direction == Direction::in ? "in" : "out";
 }
 
-std::string status_label(std::size_t slot) { return std::to_string(slot); }
+std::string status_label(std::size_t slot) {
+  return std::to_string(slot);
+}
 
 }  // namespace faultline::metrics

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <string>
 
 #include <unistd.h>
@@ -56,11 +55,20 @@ std::optional<ProcStat> parse_proc_pid_stat(std::string_view text) {
     const std::string_view token = rest.substr(0, end);
     rest.remove_prefix(end);
     switch (field) {
-      case 14: utime = to_u64(token); break;
-      case 15: stime = to_u64(token); break;
-      case 22: start = to_u64(token); break;
-      case 24: rss = to_u64(token); break;
-      default: break;
+      case 14:
+        utime = to_u64(token);
+        break;
+      case 15:
+        stime = to_u64(token);
+        break;
+      case 22:
+        start = to_u64(token);
+        break;
+      case 24:
+        rss = to_u64(token);
+        break;
+      default:
+        break;
     }
     if (++field > 24) break;
   }
@@ -117,8 +125,8 @@ std::vector<prometheus::MetricFamily> process_families(const ProcessSample& samp
   using prometheus::MetricType;
   std::vector<prometheus::MetricFamily> families;
   families.push_back(single("process_cpu_seconds_total",
-                            "Total user and system CPU time spent in seconds.",
-                            MetricType::Counter, sample.cpu_seconds));
+                            "Total user and system CPU time spent in seconds.", MetricType::Counter,
+                            sample.cpu_seconds));
   families.push_back(single("process_resident_memory_bytes", "Resident memory size in bytes.",
                             MetricType::Gauge, static_cast<double>(sample.resident_bytes)));
   families.push_back(single("process_open_fds", "Number of open file descriptors.",

@@ -14,10 +14,10 @@ namespace faultline::metrics {
 
 // The fields of /proc/<pid>/stat that process metrics need (proc(5)), in kernel units.
 struct ProcStat {
-  std::uint64_t utime_ticks = 0;   // field 14, user CPU, clock ticks
-  std::uint64_t stime_ticks = 0;   // field 15, system CPU, clock ticks
-  std::uint64_t start_ticks = 0;   // field 22, start time after boot, clock ticks
-  std::uint64_t rss_pages = 0;     // field 24, resident set, pages
+  std::uint64_t utime_ticks = 0;  // field 14, user CPU, clock ticks
+  std::uint64_t stime_ticks = 0;  // field 15, system CPU, clock ticks
+  std::uint64_t start_ticks = 0;  // field 22, start time after boot, clock ticks
+  std::uint64_t rss_pages = 0;    // field 24, resident set, pages
 };
 
 // nullopt when the text is not a stat line. The command name (field 2) may hold spaces

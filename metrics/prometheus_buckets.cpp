@@ -2,13 +2,16 @@
 
 namespace faultline::metrics {
 
-static_assert([] {
-  for (std::size_t i = 0; i < kBucketEdgesMicros.size(); ++i) {
-    if (static_cast<double>(kBucketEdgesMicros[i]) / 1e6 != kBucketEdgesSeconds[i]) return false;
-    if (i > 0 && kBucketEdgesMicros[i - 1] >= kBucketEdgesMicros[i]) return false;
-  }
-  return true;
-}(), "the two edge tables must agree and rise");
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < kBucketEdgesMicros.size(); ++i) {
+        if (static_cast<double>(kBucketEdgesMicros[i]) / 1e6 != kBucketEdgesSeconds[i])
+          return false;
+        if (i > 0 && kBucketEdgesMicros[i - 1] >= kBucketEdgesMicros[i]) return false;
+      }
+      return true;
+    }(),
+    "the two edge tables must agree and rise");
 
 ClassicHistogram to_classic_buckets(const HdrHistogram& histogram) {
   // HDR bucket i counts under the first edge at or above its lowest value, so edge j takes

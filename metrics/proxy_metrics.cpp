@@ -18,7 +18,9 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-double seconds(std::uint64_t micros) { return static_cast<double>(micros) / 1e6; }
+double seconds(std::uint64_t micros) {
+  return static_cast<double>(micros) / 1e6;
+}
 
 MetricFamily family(std::string name, std::string help, MetricType type) {
   return MetricFamily{std::move(name), std::move(help), type, {}};
@@ -144,39 +146,40 @@ std::vector<RouteMetrics*> ProxyMetrics::route_list() const {
   return list;
 }
 
-std::vector<MetricFamily> ProxyMetrics::Collect() const { return collect(now()); }
+std::vector<MetricFamily> ProxyMetrics::Collect() const {
+  return collect(now());
+}
 
 std::vector<MetricFamily> ProxyMetrics::collect(TimePoint now) const {
-  auto requests = family("faultline_requests_total",
-                         "Requests proxied, by route, method, status code and outcome.",
-                         MetricType::Counter);
+  auto requests =
+      family("faultline_requests_total",
+             "Requests proxied, by route, method, status code and outcome.", MetricType::Counter);
   auto request_duration = family("faultline_request_duration_seconds",
                                  "Request duration as the client saw it, injected delay included.",
                                  MetricType::Histogram);
   auto upstream_duration = family(
       "faultline_upstream_duration_seconds",
-      "Upstream time only, from sending the request to the last body byte.",
-      MetricType::Histogram);
-  auto upstream_latency = family("faultline_upstream_latency_seconds",
-                                 "Upstream time quantiles over the sliding window.",
-                                 MetricType::Summary);
+      "Upstream time only, from sending the request to the last body byte.", MetricType::Histogram);
+  auto upstream_latency =
+      family("faultline_upstream_latency_seconds",
+             "Upstream time quantiles over the sliding window.", MetricType::Summary);
   auto faults = family("faultline_faults_injected_total",
                        "Faults injected, by route, profile, rule and kind.", MetricType::Counter);
   auto upstream_errors = family("faultline_upstream_errors_total",
                                 "Upstream failures, by route and reason.", MetricType::Counter);
-  auto inflight = family("faultline_inflight_requests", "Requests in progress, by route.",
-                         MetricType::Gauge);
-  auto connections = family("faultline_connections", "Open connections, by side.",
-                            MetricType::Gauge);
-  auto network_bytes = family("faultline_network_bytes_total",
-                              "Bytes read (in) and written (out) by faultline, by side.",
-                              MetricType::Counter);
+  auto inflight =
+      family("faultline_inflight_requests", "Requests in progress, by route.", MetricType::Gauge);
+  auto connections =
+      family("faultline_connections", "Open connections, by side.", MetricType::Gauge);
+  auto network_bytes =
+      family("faultline_network_bytes_total",
+             "Bytes read (in) and written (out) by faultline, by side.", MetricType::Counter);
   auto reloads = family("faultline_config_reloads_total", "Configuration reloads, by result.",
                         MetricType::Counter);
-  auto active_profile = family("faultline_active_profile",
-                               "The active fault profile (value 1).", MetricType::Gauge);
-  auto build_info = family("faultline_build_info", "faultline build information (value 1).",
-                           MetricType::Gauge);
+  auto active_profile =
+      family("faultline_active_profile", "The active fault profile (value 1).", MetricType::Gauge);
+  auto build_info =
+      family("faultline_build_info", "faultline build information (value 1).", MetricType::Gauge);
 
   {
     std::lock_guard scrape(scrape_mutex_);
@@ -200,18 +203,15 @@ std::vector<MetricFamily> ProxyMetrics::collect(TimePoint now) const {
             counter({{"route", name}, {"reason", std::string(to_string(reason))}},
                     static_cast<double>(route->upstream_errors(reason))));
       }
-      inflight.metric.push_back(
-          gauge({{"route", name}}, static_cast<double>(route->inflight())));
+      inflight.metric.push_back(gauge({{"route", name}}, static_cast<double>(route->inflight())));
     }
   }
   {
     std::lock_guard lock(registry_mutex_);
     for (const auto& [key, cell] : faults_) {
-      faults.metric.push_back(counter({{"route", key.route},
-                                       {"profile", key.profile},
-                                       {"rule", key.rule},
-                                       {"kind", key.kind}},
-                                      static_cast<double>(cell->value())));
+      faults.metric.push_back(counter(
+          {{"route", key.route}, {"profile", key.profile}, {"rule", key.rule}, {"kind", key.kind}},
+          static_cast<double>(cell->value())));
     }
     if (!active_profile_.empty())
       active_profile.metric.push_back(gauge({{"profile", active_profile_}}, 1));
@@ -221,15 +221,17 @@ std::vector<MetricFamily> ProxyMetrics::collect(TimePoint now) const {
     connections.metric.push_back(
         gauge({{"side", side}}, static_cast<double>(connections_[s].value())));
     for (std::size_t d = 0; d < kDirectionCount; ++d) {
-      network_bytes.metric.push_back(
-          counter({{"side", side}, {"direction", std::string(to_string(static_cast<Direction>(d)))}},
-                  static_cast<double>(network_bytes_[s * kDirectionCount + d].value())));
+      network_bytes.metric.push_back(counter(
+          {{"side", side}, {"direction", std::string(to_string(static_cast<Direction>(d)))}},
+          static_cast<double>(network_bytes_[s * kDirectionCount + d].value())));
     }
   }
-  reloads.metric.push_back(counter(
-      {{"result", "success"}}, static_cast<double>(reloads_succeeded_.load(std::memory_order_relaxed))));
-  reloads.metric.push_back(counter(
-      {{"result", "failure"}}, static_cast<double>(reloads_failed_.load(std::memory_order_relaxed))));
+  reloads.metric.push_back(
+      counter({{"result", "success"}},
+              static_cast<double>(reloads_succeeded_.load(std::memory_order_relaxed))));
+  reloads.metric.push_back(
+      counter({{"result", "failure"}},
+              static_cast<double>(reloads_failed_.load(std::memory_order_relaxed))));
   build_info.metric.push_back(gauge({{"version", options_.version}}, 1));
 
   std::vector<MetricFamily> families;
@@ -247,7 +249,9 @@ std::vector<MetricFamily> ProxyMetrics::collect(TimePoint now) const {
   return families;
 }
 
-std::string ProxyMetrics::exposition() const { return exposition(now()); }
+std::string ProxyMetrics::exposition() const {
+  return exposition(now());
+}
 
 std::string ProxyMetrics::exposition(TimePoint now) const {
   std::ostringstream out;

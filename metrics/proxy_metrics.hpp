@@ -48,7 +48,7 @@ inline constexpr std::string_view kExpositionContentType =
 inline constexpr std::array<double, 4> kSummaryQuantiles = {0.5, 0.95, 0.99, 0.999};
 
 struct MetricsOptions {
-  std::size_t workers = 1;         // worker threads; worker w records into stripe w
+  std::size_t workers = 1;          // worker threads; worker w records into stripe w
   std::string version = "unknown";  // faultline_build_info{version}
   std::chrono::nanoseconds window = std::chrono::seconds(60);  // [metrics] window
   std::size_t window_slots = 6;
@@ -122,7 +122,9 @@ class ProxyMetrics final : public prometheus::Collectable {
   // from a timer so that the window is exact to that period even between scrapes.
   void advance_windows(TimePoint now) const;
 
-  TimePoint now() const { return options_.clock ? options_.clock() : std::chrono::steady_clock::now(); }
+  TimePoint now() const {
+    return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
+  }
 
  private:
   struct FaultKey {

@@ -13,7 +13,8 @@ SlidingWindow::SlidingWindow(std::chrono::nanoseconds window, std::size_t slots)
 }
 
 std::int64_t SlidingWindow::epoch_of(TimePoint t) const {
-  const std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  const std::int64_t ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   const std::int64_t len = slot_length_.count();
   return ns >= 0 ? ns / len : -((-ns + len - 1) / len);  // floor division
 }

@@ -57,7 +57,7 @@ class SlidingWindow {
 
   struct Slot {
     std::int64_t epoch = kNoEpoch;  // which slot_length-long stretch of time it holds
-    SparseCounts buckets;     // sorted by index
+    SparseCounts buckets;           // sorted by index
   };
 
   std::int64_t epoch_of(TimePoint t) const;

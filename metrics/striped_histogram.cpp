@@ -48,7 +48,8 @@ void StripedHistogram::snapshot_into(HdrHistogram& out) const {
   const auto touched = out.touched_pages_;
   std::size_t first_used = std::countr_zero(touched) * hdr::kPageSize;
   while (merged[first_used] == 0) ++first_used;
-  std::size_t last_used = std::min(hdr::kBucketCount, (32 - std::countl_zero(touched)) * hdr::kPageSize) - 1;
+  std::size_t last_used =
+      std::min(hdr::kBucketCount, (32 - std::countl_zero(touched)) * hdr::kPageSize) - 1;
   while (merged[last_used] == 0) --last_used;
   out.min_ = std::clamp(out.min_, hdr::lowest_value(first_used), hdr::highest_value(first_used));
   out.max_ = std::clamp(out.max_, hdr::lowest_value(last_used),

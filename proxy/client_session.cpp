@@ -51,7 +51,7 @@ bool is_disconnect(const error_code& ec) {
   return ec == asio::error::eof || ec == http::error::end_of_stream ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
-         ec == beast::error::timeout;
+         ec == asio::error::timed_out;
 }
 
 // Gives a relay buffer back to the worker's free list on every exit path.
@@ -75,6 +75,23 @@ class SessionRegistration {
 
  private:
   WorkerState& worker_;
+  SessionSlot& slot_;
+};
+
+// Points the worker's watchdog at the upstream connection a request is using, for as
+// long as it uses it (a pooled connection is not watched).
+class UpstreamWatch {
+ public:
+  UpstreamWatch(SessionSlot& slot, tcp::socket& socket) : slot_(slot) {
+    slot_.upstream = &socket;
+    slot_.upstream_expired = false;
+  }
+  ~UpstreamWatch() { release(); }
+  void release() {
+    slot_.upstream = nullptr;
+  }
+
+ private:
   SessionSlot& slot_;
 };
 
@@ -111,7 +128,7 @@ struct LocalReply {
 
 LocalReply reply_for_upstream_failure(const error_code& ec, const config::RouteConfig& route,
                                       bool header_received) {
-  if (ec == beast::error::timeout) {
+  if (ec == asio::error::timed_out) {
     return {504, "upstream " + route.upstream.url + " did not answer within request_timeout"};
   }
   if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
@@ -127,11 +144,11 @@ class ClientSession {
  public:
   ClientSession(WorkerState& worker, tcp::socket socket)
       : worker_(worker), client_(std::move(socket)), registration_(worker, slot_) {
-    slot_.socket = &client_.socket();
+    slot_.client = &client_;
     error_code ec;
-    auto remote = client_.socket().remote_endpoint(ec);
+    auto remote = client_.remote_endpoint(ec);
     if (!ec) client_address_ = remote.address().to_string();
-    client_.socket().set_option(tcp::no_delay(true), ec);
+    client_.set_option(tcp::no_delay(true), ec);
   }
 
   asio::awaitable<void> run() {
@@ -141,8 +158,8 @@ class ClientSession {
       if (!co_await serve_one() || worker_.draining) break;
     }
     error_code ignored;
-    client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    client_.close();
+    client_.shutdown(tcp::socket::shutdown_send, ignored);
+    client_.close(ignored);
   }
 
  private:
@@ -153,7 +170,8 @@ class ClientSession {
     if (worker_.draining) co_return false;
     const auto& server = worker_.snapshot->config->server;
     slot_.idle = true;
-    client_.expires_after(first ? server.header_timeout : server.idle_timeout);
+    OperationDeadline deadline(slot_.client_read_deadline,
+                               first ? server.header_timeout : server.idle_timeout);
     auto [ec, n] = co_await client_.async_read_some(buffer_.prepare(4096), nothrow);
     slot_.idle = false;
     if (ec) co_return false;
@@ -173,9 +191,12 @@ class ClientSession {
     parser.header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(server.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser.body_limit(server.max_body_bytes);
-    client_.expires_after(server.header_timeout);
-    auto [read_error, header_bytes] =
-        co_await http::async_read_header(client_, buffer_, parser, nothrow);
+    error_code read_error;
+    {
+      OperationDeadline deadline(slot_.client_read_deadline, server.header_timeout);
+      std::tie(read_error, std::ignore) =
+          co_await http::async_read_header(client_, buffer_, parser, nothrow);
+    }
     if (read_error) co_return co_await answer_unreadable_request(read_error, server);
 
     auto& request = parser.get();
@@ -225,10 +246,11 @@ class ClientSession {
           attempt < kMaxAttempts ? pool.take_idle(has_body) : nullptr;
       upstream_started_ = Clock::now();
       if (!upstream) {
-        auto connected = co_await connect_upstream(route->upstream, route->connect_timeout);
+        auto connected =
+            co_await connect_upstream(route->upstream, route->connect_timeout, slot_);
         if (connected.error) {
           const bool keep = client_keep_alive && !has_body;
-          if (connected.error == beast::error::timeout) {
+          if (connected.error == asio::error::timed_out) {
             co_return co_await reply_locally(
                 504, "upstream " + route->upstream.url + " did not accept a connection within " +
                          "connect_timeout", keep);
@@ -239,19 +261,24 @@ class ClientSession {
         }
         upstream = std::move(connected.connection);
       }
+      UpstreamWatch upstream_watch(slot_, upstream->socket);
 
-      upstream->stream.expires_after(route->request_timeout);
       RequestBodyResult body;
       ResponseResult response;
       // Without a body the head is the whole request. With one, the head still goes first
       // on its own: a client that sent "Expect: 100-continue" waits for the upstream's
       // 100 before it sends any body.
-      auto [send_error, sent] =
-          co_await asio::async_write(upstream->stream, asio::buffer(request_head_), nothrow);
+      error_code send_error;
+      {
+        OperationDeadline deadline(slot_.upstream_write_deadline, route->request_timeout);
+        std::tie(send_error, std::ignore) =
+            co_await asio::async_write(upstream->socket, asio::buffer(request_head_), nothrow);
+      }
       body.complete = !has_body && !send_error;
       if (send_error) {
         if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
-        auto reply = reply_for_upstream_failure(send_error, *route, false);
+        auto reply = reply_for_upstream_failure(
+            slot_.upstream_expired ? asio::error::timed_out : send_error, *route, false);
         co_return co_await reply_locally(reply.status, reply.reason, false);
       }
 
@@ -282,6 +309,8 @@ class ClientSession {
       record_.bytes_out = response.bytes;
       record_.status = response.status;
 
+      const bool upstream_timed_out = slot_.upstream_expired;
+      upstream_watch.release();
       if (response.upstream_reusable && body.complete) pool.give_back(std::move(upstream));
 
       if (!response.header_sent) {
@@ -301,6 +330,7 @@ class ClientSession {
         if (response.client_error) co_return false;
         error_code cause = response.upstream_error ? response.upstream_error : body.upstream_error;
         if (!cause) cause = asio::error::connection_aborted;
+        if (upstream_timed_out) cause = asio::error::timed_out;
         auto reply = reply_for_upstream_failure(cause, *route, response.upstream_header_received);
         co_return co_await reply_locally(reply.status, reply.reason, keep);
       }
@@ -324,14 +354,18 @@ class ClientSession {
     while (!last) {
       body.data = piece.data();
       body.size = RelayBuffers::kSize;
-      client_.expires_after(route.request_timeout);
-      auto [ec, n] = co_await http::async_read(client_, buffer_, parser, nothrow);
+      error_code ec;
+      {
+        OperationDeadline deadline(slot_.client_read_deadline, route.request_timeout);
+        std::tie(ec, std::ignore) = co_await http::async_read(client_, buffer_, parser, nothrow);
+      }
       if (ec == http::error::need_buffer) ec = {};
       if (exchange.response_finished) co_return result;
       if (ec) {
         result.client_error = ec;
         exchange.request_failed = true;
-        upstream.stream.close();  // the upstream must not see half a request as whole
+        error_code ignored;
+        upstream.socket.close(ignored);  // the upstream must not see half a request as whole
         co_return result;
       }
       const std::string_view received(piece.data(), RelayBuffers::kSize - body.size);
@@ -340,9 +374,16 @@ class ClientSession {
       const std::size_t count = framer.frame(received, last, wire, 0);
       result.bytes += received.size();
       if (count == 0) continue;
-      upstream.stream.expires_after(route.request_timeout);
-      auto [wec, m] = co_await asio::async_write(
-          upstream.stream, std::span<const asio::const_buffer>(wire.data(), count), nothrow);
+      error_code wec;
+      {
+        OperationDeadline deadline(slot_.upstream_write_deadline, route.request_timeout);
+        std::tie(wec, std::ignore) = co_await asio::async_write(
+            upstream.socket, std::span<const asio::const_buffer>(wire.data(), count), nothrow);
+      }
+      // The upstream's time to answer counts from the last byte of the request it got.
+      if (slot_.upstream_read_deadline != Clock::time_point::max()) {
+        slot_.upstream_read_deadline = Clock::now() + route.request_timeout;
+      }
       if (exchange.response_finished) co_return result;
       if (wec) {
         // The upstream stopped reading; its response (if any) is still relayed.
@@ -366,8 +407,12 @@ class ClientSession {
       parser->header_limit(kMaxUpstreamHeaderBytes);
       parser->body_limit(boost::none);
       if (head_request) parser->skip(true);
-      auto [ec, n] = co_await http::async_read_header(upstream.stream, upstream.buffer, *parser,
-                                                      nothrow);
+      error_code ec;
+      {
+        OperationDeadline deadline(slot_.upstream_read_deadline, route.request_timeout);
+        std::tie(ec, std::ignore) =
+            co_await http::async_read_header(upstream.socket, upstream.buffer, *parser, nothrow);
+      }
       if (ec) {
         result.upstream_error = exchange.request_failed ? asio::error::operation_aborted : ec;
         co_return finish_response(result, exchange, upstream);
@@ -376,7 +421,12 @@ class ClientSession {
       if (status < 100 || status >= 200 || status == 101) break;
       // 100 Continue, 103 Early Hints: pass them on and wait for the final response.
       write_response_head(parser->get(), Framing{}, ConnectionDirective::none, response_head_);
-      auto [wec, m] = co_await asio::async_write(client_, asio::buffer(response_head_), nothrow);
+      error_code wec;
+      {
+        OperationDeadline deadline(slot_.client_write_deadline, route.request_timeout);
+        std::tie(wec, std::ignore) =
+            co_await asio::async_write(client_, asio::buffer(response_head_), nothrow);
+      }
       if (wec) {
         result.client_error = wec;
         co_return finish_response(result, exchange, upstream);
@@ -415,8 +465,12 @@ class ClientSession {
 
     if (bodyless) {
       result.upstream_done = Clock::now();
-      client_.expires_after(route.request_timeout);
-      auto [wec, m] = co_await asio::async_write(client_, asio::buffer(response_head_), nothrow);
+      error_code wec;
+      {
+        OperationDeadline deadline(slot_.client_write_deadline, route.request_timeout);
+        std::tie(wec, std::ignore) =
+            co_await asio::async_write(client_, asio::buffer(response_head_), nothrow);
+      }
       result.client_error = wec;
       result.header_sent = !wec;
       result.complete = !wec;
@@ -434,9 +488,12 @@ class ClientSession {
       if (!parser->is_done()) {
         body.data = piece.data();
         body.size = RelayBuffers::kSize;
-        upstream.stream.expires_after(route.request_timeout);
-        auto [ec, n] = co_await http::async_read(upstream.stream, upstream.buffer, *parser,
-                                                 nothrow);
+        error_code ec;
+        {
+          OperationDeadline deadline(slot_.upstream_read_deadline, route.request_timeout);
+          std::tie(ec, std::ignore) =
+              co_await http::async_read(upstream.socket, upstream.buffer, *parser, nothrow);
+        }
         if (ec == http::error::need_buffer) ec = {};
         if (ec) {
           result.upstream_error = exchange.request_failed ? asio::error::operation_aborted : ec;
@@ -452,9 +509,12 @@ class ClientSession {
       count = framer.frame(received, last, wire, count);
       result.bytes += received.size();
       if (count == 0) continue;
-      client_.expires_after(route.request_timeout);
-      auto [wec, m] = co_await asio::async_write(
-          client_, std::span<const asio::const_buffer>(wire.data(), count), nothrow);
+      error_code wec;
+      {
+        OperationDeadline deadline(slot_.client_write_deadline, route.request_timeout);
+        std::tie(wec, std::ignore) = co_await asio::async_write(
+            client_, std::span<const asio::const_buffer>(wire.data(), count), nothrow);
+      }
       if (wec) {
         result.client_error = wec;
         co_return finish_response(result, exchange, upstream);
@@ -472,8 +532,8 @@ class ClientSession {
                                  UpstreamConnection& upstream) {
     exchange.response_finished = true;
     error_code ignored;
-    client_.socket().cancel(ignored);
-    upstream.stream.socket().cancel(ignored);
+    client_.cancel(ignored);
+    upstream.socket.cancel(ignored);
     if (result.upstream_done == Clock::time_point{}) result.upstream_done = Clock::now();
     return result;
   }
@@ -505,8 +565,12 @@ class ClientSession {
     response.body() = "faultline: " + reason + "\n";
     response.prepare_payload();
     response.keep_alive(keep_alive);
-    client_.expires_after(worker_.snapshot->config->server.header_timeout);
-    auto [ec, n] = co_await http::async_write(client_, response, nothrow);
+    error_code ec;
+    {
+      OperationDeadline deadline(slot_.client_write_deadline,
+                                 worker_.snapshot->config->server.header_timeout);
+      std::tie(ec, std::ignore) = co_await http::async_write(client_, response, nothrow);
+    }
     record_.status = status;
     record_.bytes_out = response.body().size();
     record_.error = reason;
@@ -525,7 +589,7 @@ class ClientSession {
   }
 
   WorkerState& worker_;
-  beast::tcp_stream client_;
+  tcp::socket client_;
   beast::flat_buffer buffer_;  // may hold the start of the next (pipelined) request
   SessionSlot slot_;
   SessionRegistration registration_;

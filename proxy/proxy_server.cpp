@@ -1,5 +1,6 @@
 #include "proxy/proxy_server.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <boost/asio/co_spawn.hpp>
@@ -19,6 +20,21 @@ namespace faultline::proxy {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+namespace {
+
+// How often each worker checks deadlines: a tenth of the shortest timeout configured,
+// between 1 ms and 100 ms, so a timeout fires at most 10 % (or 100 ms) late.
+Clock::duration watchdog_tick(const config::Config& config) {
+  config::Duration shortest = std::min(config.server.header_timeout, config.server.idle_timeout);
+  for (const auto& route : config.routes) {
+    shortest = std::min({shortest, route.connect_timeout, route.request_timeout});
+  }
+  return std::clamp<Clock::duration>(shortest / 10, std::chrono::milliseconds(1),
+                                      std::chrono::milliseconds(100));
+}
+
+}  // namespace
 
 struct ProxyServer::Impl {
   explicit Impl(std::shared_ptr<const config::Config> c)
@@ -70,6 +86,11 @@ void ProxyServer::start() {
                                                          std::move(socket));
                              }),
                  asio::detached);
+  const auto tick = watchdog_tick(*impl.config);
+  for (std::size_t i = 0; i < impl.workers.size(); ++i) {
+    asio::co_spawn(impl.workers.context(i), watch_deadlines(*impl.states[i], tick),
+                   asio::detached);
+  }
   impl.workers.start();
   spdlog::info("proxy listening on {} ({} worker threads, {} routes)", proxy_address(),
                impl.workers.size(), impl.config->routes.size());

@@ -1,8 +1,11 @@
 #include "proxy/upstream_pool.hpp"
 
+#include "proxy/worker_state.hpp"
+
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,7 +23,7 @@ constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 // (EOF, RST) or carries bytes nobody asked for: neither can take a new request.
 bool still_usable(UpstreamConnection& connection) {
   if (connection.buffer.size() != 0) return false;
-  auto& socket = connection.stream.socket();
+  auto& socket = connection.socket;
   if (!socket.is_open()) return false;
   char probe;
   ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -46,7 +49,6 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(bool will_send_body)
 
 void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
   if (idle_.size() >= max_idle_) return;  // closed by the destructor
-  connection->stream.expires_never();
   connection->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(connection));
 }
@@ -65,16 +67,19 @@ UpstreamPool& UpstreamPools::for_route(const config::RouteConfig& route) {
 }
 
 asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& target,
-                                                config::Duration connect_timeout) {
+                                                config::Duration connect_timeout,
+                                                SessionSlot& watch) {
   auto executor = co_await asio::this_coro::executor;
   ConnectResult result;
   auto connection = std::make_unique<UpstreamConnection>(executor);
-  connection->stream.expires_after(connect_timeout);
+  watch.upstream = &connection->socket;
+  watch.upstream_expired = false;
+  OperationDeadline deadline(watch.upstream_write_deadline, connect_timeout);
 
   boost::system::error_code ec;
   auto address = asio::ip::make_address(target.host, ec);
   if (!ec) {
-    std::tie(ec) = co_await connection->stream.async_connect(tcp::endpoint(address, target.port),
+    std::tie(ec) = co_await connection->socket.async_connect(tcp::endpoint(address, target.port),
                                                              nothrow_awaitable);
   } else {
     tcp::resolver resolver(executor);
@@ -83,15 +88,16 @@ asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& ta
     ec = resolve_error;
     if (!ec) {
       auto [connect_error, endpoint] =
-          co_await connection->stream.async_connect(endpoints, nothrow_awaitable);
+          co_await asio::async_connect(connection->socket, endpoints, nothrow_awaitable);
       ec = connect_error;
     }
   }
   if (ec) {
-    result.error = ec;
+    watch.upstream = nullptr;  // the socket dies with `connection`
+    result.error = watch.upstream_expired ? asio::error::timed_out : ec;
     co_return result;
   }
-  connection->stream.socket().set_option(tcp::no_delay(true), ec);
+  connection->socket.set_option(tcp::no_delay(true), ec);
   result.connection = std::move(connection);
   co_return result;
 }

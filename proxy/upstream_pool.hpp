@@ -10,22 +10,22 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "config/config.hpp"
 
 namespace faultline::proxy {
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(boost::asio::any_io_executor executor) : stream(executor) {}
-  boost::beast::tcp_stream stream;
+  explicit UpstreamConnection(boost::asio::any_io_executor executor) : socket(executor) {}
+  boost::asio::ip::tcp::socket socket;
   boost::beast::flat_buffer buffer;  // bytes read past the previous response
   bool reused = false;               // came from the idle pool (may have been closed meanwhile)
   std::chrono::steady_clock::time_point idle_since{};
 };
 
 struct ConnectResult {
-  boost::system::error_code error;  // beast::error::timeout when connect_timeout passed
+  boost::system::error_code error;
   std::unique_ptr<UpstreamConnection> connection;
 };
 
@@ -60,8 +60,12 @@ class UpstreamPools {
   std::unordered_map<const config::RouteConfig*, UpstreamPool*> by_route_;
 };
 
-// Opens a new connection (resolving names) within connect_timeout.
+struct SessionSlot;
+
+// Opens a new connection (resolving names). The session's watchdog slot watches it from
+// the start: its upstream deadline is now + connect_timeout.
 boost::asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& target,
-                                                       config::Duration connect_timeout);
+                                                       config::Duration connect_timeout,
+                                                       SessionSlot& watch);
 
 }  // namespace faultline::proxy

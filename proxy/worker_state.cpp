@@ -1,8 +1,15 @@
 #include "proxy/worker_state.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "proxy/upstream_pool.hpp"
 
 namespace faultline::proxy {
+
+namespace asio = boost::asio;
 
 std::unique_ptr<char[]> RelayBuffers::take() {
   if (free_.empty()) return std::make_unique_for_overwrite<char[]>(kSize);
@@ -25,7 +32,33 @@ void WorkerState::begin_drain() {
   draining = true;
   for (SessionSlot* slot : sessions) {
     boost::system::error_code ignored;
-    if (slot->idle && slot->socket != nullptr) slot->socket->cancel(ignored);
+    if (slot->idle && slot->client != nullptr) slot->client->cancel(ignored);
+  }
+}
+
+void WorkerState::close_expired(Clock::time_point now) {
+  boost::system::error_code ignored;
+  for (SessionSlot* slot : sessions) {
+    const bool client_late = now >= slot->client_read_deadline || now >= slot->client_write_deadline;
+    if (slot->client != nullptr && client_late && !slot->client_expired) {
+      slot->client_expired = true;
+      slot->client->close(ignored);
+    }
+    const bool upstream_late =
+        now >= slot->upstream_read_deadline || now >= slot->upstream_write_deadline;
+    if (slot->upstream != nullptr && upstream_late && !slot->upstream_expired) {
+      slot->upstream_expired = true;
+      slot->upstream->close(ignored);
+    }
+  }
+}
+
+asio::awaitable<void> watch_deadlines(WorkerState& worker, Clock::duration tick) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!(worker.draining && worker.sessions.empty())) {
+    timer.expires_after(tick);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    worker.close_expired(Clock::now());
   }
 }
 

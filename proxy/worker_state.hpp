@@ -2,6 +2,7 @@
 // runs. Touched only from that worker's thread (the drain is posted to it).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -25,11 +26,40 @@ struct Snapshot {
   RouteTable routes;
 };
 
-// A session waiting for its next request is idle: the drain closes it at once. A session
-// inside a request is left to finish.
+using Clock = std::chrono::steady_clock;
+
+// What the worker knows of one client session. A session waiting for its next request is
+// idle: the drain closes it at once; one inside a request is left to finish.
+//
+// Timeouts are deadlines, not timers: a session stores when its client (and the upstream
+// connection it is using) must next make progress, and the worker's watchdog closes a
+// socket whose deadline has passed. Setting a deadline costs a clock read; a timer per
+// socket operation (Beast's tcp_stream) cost a tenth of the proxy's instructions.
 struct SessionSlot {
-  boost::asio::ip::tcp::socket* socket = nullptr;
+  boost::asio::ip::tcp::socket* client = nullptr;
+  boost::asio::ip::tcp::socket* upstream = nullptr;
+  // Each is max() while no such operation is under way.
+  Clock::time_point client_read_deadline = Clock::time_point::max();
+  Clock::time_point client_write_deadline = Clock::time_point::max();
+  Clock::time_point upstream_read_deadline = Clock::time_point::max();
+  Clock::time_point upstream_write_deadline = Clock::time_point::max();
+  bool client_expired = false;    // the watchdog closed the client socket
+  bool upstream_expired = false;  // the watchdog closed the upstream socket
   bool idle = true;
+};
+
+// Sets a deadline for one operation and clears it when the operation is over.
+class OperationDeadline {
+ public:
+  OperationDeadline(Clock::time_point& deadline, Clock::duration timeout) : deadline_(deadline) {
+    deadline_ = Clock::now() + timeout;
+  }
+  ~OperationDeadline() { deadline_ = Clock::time_point::max(); }
+  OperationDeadline(const OperationDeadline&) = delete;
+  OperationDeadline& operator=(const OperationDeadline&) = delete;
+
+ private:
+  Clock::time_point& deadline_;
 };
 
 // Reusable 64 KiB relay buffers, so streaming a body does not allocate per request.
@@ -56,11 +86,17 @@ struct WorkerState {
 
   // Runs on the worker's thread: no new requests; idle sessions are closed now.
   void begin_drain();
+  // Closes the sockets whose deadline is at or before `now` (see SessionSlot).
+  void close_expired(Clock::time_point now);
   // Closes pooled upstream connections (before the worker's loop is destroyed).
   void close_upstream_pools();
 };
 
 boost::asio::awaitable<void> run_client_session(WorkerState& worker,
                                                 boost::asio::ip::tcp::socket socket);
+
+// The worker's watchdog: every `tick`, closes what has outlived its deadline. Ends once
+// the worker drains and its last session is gone, so the loop can return.
+boost::asio::awaitable<void> watch_deadlines(WorkerState& worker, Clock::duration tick);
 
 }  // namespace faultline::proxy

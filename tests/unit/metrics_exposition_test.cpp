@@ -112,8 +112,9 @@ TEST(MetricsExposition, SamplesCarryTheSpecLabels) {
   };
   expect(R"(faultline_requests_total{route="api",method="GET",code="200",outcome="ok"})", 2);
   expect(R"(faultline_requests_total{route="api",method="POST",code="503",outcome="injected"})", 1);
-  expect(R"(faultline_requests_total{route="api",method="GET",code="502",outcome="upstream_error"})",
-         1);
+  expect(
+      R"(faultline_requests_total{route="api",method="GET",code="502",outcome="upstream_error"})",
+      1);
   expect(R"(faultline_request_duration_seconds_bucket{route="api",le="0.025"})", 3);
   expect(R"(faultline_request_duration_seconds_bucket{route="api",le="0.05"})", 4);
   expect(R"(faultline_request_duration_seconds_bucket{route="api",le="+Inf"})", 4);
@@ -123,9 +124,11 @@ TEST(MetricsExposition, SamplesCarryTheSpecLabels) {
   expect(R"(faultline_upstream_duration_seconds_count{route="api"})", 2);
   expect_latency(all.at(R"(faultline_upstream_latency_seconds{route="api",quantile="0.5"})"), 0.02);
   expect(R"(faultline_upstream_latency_seconds_count{route="api"})", 2);
-  expect_latency(all.at(R"(faultline_upstream_latency_seconds{route="api",quantile="0.99"})"), 0.03);
-  expect(R"(faultline_faults_injected_total{route="api",profile="flaky",rule="abort-503",kind="abort"})",
-         1);
+  expect_latency(all.at(R"(faultline_upstream_latency_seconds{route="api",quantile="0.99"})"),
+                 0.03);
+  expect(
+      R"(faultline_faults_injected_total{route="api",profile="flaky",rule="abort-503",kind="abort"})",
+      1);
   expect(R"(faultline_upstream_errors_total{route="api",reason="connect"})", 1);
   expect(R"(faultline_upstream_errors_total{route="api",reason="timeout"})", 0);
   expect(R"(faultline_upstream_errors_total{route="api",reason="reset"})", 0);
@@ -166,7 +169,9 @@ TEST(MetricsExposition, RequestsTotalSumsToExactlyTheRequestsMade) {
         const auto worker = static_cast<std::size_t>(w);
         switch (i % 4) {
           case 0:
-          case 1: route.record_request(worker, Method::get, 200, Outcome::ok, 3ms, 2ms); break;
+          case 1:
+            route.record_request(worker, Method::get, 200, Outcome::ok, 3ms, 2ms);
+            break;
           case 2:
             route.record_request(worker, Method::put, 504, Outcome::timeout, 30s, std::nullopt);
             break;
@@ -196,10 +201,12 @@ TEST(MetricsExposition, RequestsTotalSumsToExactlyTheRequestsMade) {
   EXPECT_EQ(timeout, kTotal / 4);
   EXPECT_EQ(injected_outcome, kTotal / 4);
   // i % 4 == 3 and i % 3 == 0: i ≡ 3 (mod 12).
-  EXPECT_EQ(sum_of(all, "faultline_faults_injected_total{"), kWorkers * ((kPerWorker - 3 + 11) / 12));
+  EXPECT_EQ(sum_of(all, "faultline_faults_injected_total{"),
+            kWorkers * ((kPerWorker - 3 + 11) / 12));
   EXPECT_EQ(sum_of(all, "faultline_request_duration_seconds_count{"), kTotal);
   EXPECT_EQ(sum_of(all, "faultline_upstream_duration_seconds_count{"), kTotal / 2);
-  EXPECT_EQ(metrics.stats(kNow)[0].requests, static_cast<std::uint64_t>(kWorkers * ((kPerWorker + 2) / 3)));
+  EXPECT_EQ(metrics.stats(kNow)[0].requests,
+            static_cast<std::uint64_t>(kWorkers * ((kPerWorker + 2) / 3)));
 }
 
 TEST(MetricsExposition, ARouteKeptByAReloadKeepsItsCounters) {
@@ -223,7 +230,8 @@ TEST(MetricsExposition, UpstreamSummaryCoversTheWindowAndSumAndCountSinceStart) 
 
   // Two minutes later with no traffic the window is empty (NaN), the totals are not.
   all = samples(metrics.exposition(kNow + 120s));
-  EXPECT_TRUE(std::isnan(all.at(R"(faultline_upstream_latency_seconds{route="api",quantile="0.5"})")));
+  EXPECT_TRUE(
+      std::isnan(all.at(R"(faultline_upstream_latency_seconds{route="api",quantile="0.5"})")));
   EXPECT_EQ(all.at(R"(faultline_upstream_latency_seconds_count{route="api"})"), 100);
   EXPECT_DOUBLE_EQ(all.at(R"(faultline_upstream_latency_seconds_sum{route="api"})"), 2.0);
 

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -52,7 +53,9 @@ std::vector<Distribution> distributions() {
          return std::uniform_real_distribution<double>(100.0, 500'000.0)(rng);
        }},
       {"exponential_mean_20ms",
-       [](std::mt19937_64& rng) { return std::exponential_distribution<double>(1.0 / 20'000.0)(rng); }},
+       [](std::mt19937_64& rng) {
+         return std::exponential_distribution<double>(1.0 / 20'000.0)(rng);
+       }},
       {"lognormal_median_20ms",
        [](std::mt19937_64& rng) {
          return std::lognormal_distribution<double>(std::log(20'000.0), 1.0)(rng);
@@ -81,8 +84,8 @@ TEST_P(MetricsHdrHistogramQuantiles, MatchExactQuantilesOfAMillionSamplesWithinA
   HdrHistogram histogram;
   for (std::size_t i = 0; i < kN; ++i) {
     const double drawn = GetParam().draw(rng);
-    const auto value =
-        static_cast<std::uint64_t>(std::clamp(std::llround(drawn), 1LL, static_cast<long long>(hdr::kMaxValue)));
+    const auto value = static_cast<std::uint64_t>(
+        std::clamp(std::llround(drawn), 1LL, static_cast<long long>(hdr::kMaxValue)));
     values.push_back(value);
     histogram.record(value);
   }
@@ -222,6 +225,21 @@ TEST(MetricsHdrHistogram, CopyIsIndependentOfTheOriginal) {
   EXPECT_EQ(copy.count(), 1u);
   EXPECT_EQ(copy.max(), 1000u);
   EXPECT_EQ(h.count(), 2u);
+}
+
+TEST(MetricsHdrHistogram, AMovedFromHistogramCanBeAssignedAndUsedAgain) {
+  HdrHistogram h;
+  h.record(1000);
+  HdrHistogram moved = std::move(h);
+  EXPECT_EQ(moved.count(), 1u);
+  h = moved;  // copy-assign into the moved-from one
+  h.record(2000);
+  EXPECT_EQ(h.count(), 2u);
+  HdrHistogram other = std::move(h);
+  h.reset();
+  h.record(3);
+  EXPECT_EQ(h.quantile(0.5), 3u);
+  EXPECT_EQ(other.count(), 2u);
 }
 
 TEST(MetricsHdrHistogram, QuantileNeverReportsBeyondTheExactMinAndMax) {

@@ -48,9 +48,8 @@ TEST(MetricsProcess, ReadsThisProcess) {
   ASSERT_TRUE(sample.has_value());
   EXPECT_GT(sample->resident_bytes, 0u);
   EXPECT_GE(sample->open_fds, 3u);  // stdin, stdout, stderr
-  const double now = std::chrono::duration<double>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   EXPECT_LE(sample->start_time_seconds, now + 1);
   EXPECT_GT(sample->start_time_seconds, now - 24 * 3600 * 365);
   EXPECT_GE(sample->cpu_seconds, 0.0);

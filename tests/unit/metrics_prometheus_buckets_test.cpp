@@ -48,11 +48,11 @@ TEST(MetricsPrometheusBuckets, AValueJustBelowAnEdgeNeverCountsUnderTheNextOne) 
 
 TEST(MetricsPrometheusBuckets, ConversionIsCumulativeWithCountAndSum) {
   HdrHistogram h;
-  h.record(300);          // ≤ 0.0005
-  h.record(80'000);       // ≤ 0.1
-  h.record(80'000);       // ≤ 0.1
-  h.record(260'000);      // ≤ 0.3
-  h.record(90'000'000);   // only +Inf
+  h.record(300);         // ≤ 0.0005
+  h.record(80'000);      // ≤ 0.1
+  h.record(80'000);      // ≤ 0.1
+  h.record(260'000);     // ≤ 0.3
+  h.record(90'000'000);  // only +Inf
   const ClassicHistogram classic = to_classic_buckets(h);
   EXPECT_EQ(classic.cumulative[edge_index(0.0005)], 1u);
   EXPECT_EQ(classic.cumulative[edge_index(0.075)], 1u);

@@ -30,7 +30,7 @@ TEST(MetricsSlidingWindow, DefaultsToSixtySecondsInSixSlots) {
 
 TEST(MetricsSlidingWindow, ObservationsLeaveOneWindowLengthAfterTheirSlot) {
   SlidingWindow window(60s, 6);
-  window.add(values(10'000, 100), kStart + 1s);   // 10 ms, slot [1000 s, 1010 s)
+  window.add(values(10'000, 100), kStart + 1s);    // 10 ms, slot [1000 s, 1010 s)
   window.add(values(200'000, 100), kStart + 31s);  // 200 ms, slot [1030 s, 1040 s)
 
   HdrHistogram merged = window.merged(kStart + 59s);
