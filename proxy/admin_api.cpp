@@ -2,6 +2,11 @@
 
 #include <string_view>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "metrics/proxy_metrics.hpp"
+
 namespace faultline::proxy {
 
 namespace {
@@ -43,7 +48,57 @@ AdminResponse AdminApi::handle(const AdminRequest& request) const {
     if (!ready()) return {503, "text/plain; charset=utf-8", "draining\n"};
     return {200, "text/plain; charset=utf-8", "ready\n"};
   }
+  if (path == "/metrics") {
+    if (!read_only) return method_not_allowed("GET, HEAD");
+    return {200, std::string(metrics::kExpositionContentType), metrics_.exposition()};
+  }
+  if (path == "/api/v1/stats") {
+    if (!read_only) return method_not_allowed("GET, HEAD");
+    return stats();
+  }
   return json_error(404, "no admin endpoint at this path");
+}
+
+void AdminApi::advance_metric_windows() const { metrics_.advance_windows(metrics_.now()); }
+
+namespace {
+
+boost::json::object latency_json(const metrics::LatencyStats& stats) {
+  return {{"count", stats.count}, {"mean", stats.mean}, {"p50", stats.p50},
+          {"p95", stats.p95},     {"p99", stats.p99},   {"p999", stats.p999},
+          {"max", stats.max}};
+}
+
+}  // namespace
+
+// Per route: counts by outcome and upstream error reason, in-flight, and latency in
+// seconds (since start, and the upstream's over the sliding window).
+AdminResponse AdminApi::stats() const {
+  boost::json::array routes;
+  for (const auto& route : metrics_.stats(metrics_.now())) {
+    boost::json::object outcomes;
+    for (std::size_t i = 0; i < route.requests_by_outcome.size(); ++i) {
+      outcomes[metrics::to_string(static_cast<metrics::Outcome>(i))] =
+          route.requests_by_outcome[i];
+    }
+    boost::json::object errors;
+    for (std::size_t i = 0; i < route.upstream_errors.size(); ++i) {
+      errors[metrics::to_string(static_cast<metrics::UpstreamErrorReason>(i))] =
+          route.upstream_errors[i];
+    }
+    routes.push_back(boost::json::object{
+        {"route", route.route},
+        {"requests", route.requests},
+        {"outcomes", std::move(outcomes)},
+        {"upstream_errors", std::move(errors)},
+        {"inflight", route.inflight},
+        {"request_duration_seconds", latency_json(route.request_duration)},
+        {"upstream_duration_seconds", latency_json(route.upstream_duration)},
+        {"upstream_window_seconds", latency_json(route.upstream_window)},
+    });
+  }
+  boost::json::object body{{"routes", std::move(routes)}};
+  return {200, "application/json", boost::json::serialize(body) + "\n"};
 }
 
 }  // namespace faultline::proxy

@@ -5,6 +5,10 @@
 #include <atomic>
 #include <string>
 
+namespace faultline::metrics {
+class ProxyMetrics;
+}
+
 namespace faultline::proxy {
 
 struct AdminRequest {
@@ -23,7 +27,7 @@ struct AdminResponse {
 
 class AdminApi {
  public:
-  AdminApi() = default;
+  explicit AdminApi(const metrics::ProxyMetrics& metrics) : metrics_(metrics) {}
 
   AdminResponse handle(const AdminRequest& request) const;
 
@@ -31,7 +35,13 @@ class AdminApi {
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
 
+  // Called every second by the admin server (see ProxyMetrics::advance_windows).
+  void advance_metric_windows() const;
+
  private:
+  AdminResponse stats() const;
+
+  const metrics::ProxyMetrics& metrics_;
   std::atomic<bool> ready_{true};
 };
 

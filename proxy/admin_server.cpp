@@ -6,6 +6,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -57,6 +59,17 @@ asio::awaitable<void> serve_admin_connection(tcp::socket socket, AdminApi& api) 
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+// The sliding window of the latency summary is exact to the period of this tick.
+asio::awaitable<void> advance_metric_windows(AdminApi& api) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(nothrow);
+    if (ec) break;
+    api.advance_metric_windows();
+  }
+}
+
 asio::awaitable<void> accept_admin(tcp::acceptor& acceptor, AdminApi& api) {
   while (acceptor.is_open()) {
     auto [ec, socket] = co_await acceptor.async_accept(nothrow);
@@ -86,6 +99,7 @@ AdminServer::~AdminServer() { stop(); }
 void AdminServer::start() {
   impl_->acceptor.emplace(open_acceptor(impl_->context, impl_->config.listen));
   asio::co_spawn(impl_->context, accept_admin(*impl_->acceptor, impl_->api), asio::detached);
+  asio::co_spawn(impl_->context, advance_metric_windows(impl_->api), asio::detached);
   impl_->thread = std::thread([this] { impl_->context.run(); });
 }
 

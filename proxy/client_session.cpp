@@ -16,6 +16,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "metrics/proxy_metrics.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/header_rewrite.hpp"
 #include "proxy/message_writer.hpp"
@@ -149,7 +150,10 @@ class ClientSession {
     auto remote = client_.remote_endpoint(ec);
     if (!ec) client_address_ = remote.address().to_string();
     client_.set_option(tcp::no_delay(true), ec);
+    worker_.metrics->connections_add(worker_.index, metrics::Side::client, +1);
   }
+
+  ~ClientSession() { worker_.metrics->connections_add(worker_.index, metrics::Side::client, -1); }
 
   asio::awaitable<void> run() {
     bool first = true;
@@ -176,6 +180,7 @@ class ClientSession {
     slot_.idle = false;
     if (ec) co_return false;
     buffer_.commit(n);
+    count_bytes(metrics::Side::client, metrics::Direction::in, n);
     co_return true;
   }
 
@@ -186,6 +191,9 @@ class ClientSession {
     started_ = Clock::now();
     started_wall_ = std::chrono::system_clock::now();
     record_ = {};
+    route_metrics_ = nullptr;
+    outcome_ = metrics::Outcome::ok;
+    upstream_duration_.reset();
 
     http::request_parser<http::buffer_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
@@ -224,6 +232,8 @@ class ClientSession {
           404, "no route for host '" + original_host + "' and path '" + target->path + "'", keep);
     }
     route_name_ = route->name;
+    route_metrics_ = snapshot->route_metrics[static_cast<std::size_t>(route - snapshot->config->routes.data())];
+    const metrics::InflightScope inflight(*route_metrics_, worker_.index);
 
     // The framing comes from what the parser saw, never from what the client's fields
     // say after hop-by-hop removal (see HopByHopFilter on request smuggling).
@@ -250,6 +260,9 @@ class ClientSession {
             co_await connect_upstream(route->upstream, route->connect_timeout, slot_);
         if (connected.error) {
           const bool keep = client_keep_alive && !has_body;
+          count_upstream_error(connected.error == asio::error::timed_out
+                                   ? metrics::UpstreamErrorReason::timeout
+                                   : metrics::UpstreamErrorReason::connect);
           if (connected.error == asio::error::timed_out) {
             co_return co_await reply_locally(
                 504, "upstream " + route->upstream.url + " did not accept a connection within " +
@@ -260,6 +273,9 @@ class ClientSession {
                                                     connected.error.message(), keep);
         }
         upstream = std::move(connected.connection);
+        upstream->metrics = worker_.metrics;
+        upstream->worker = worker_.index;
+        worker_.metrics->connections_add(worker_.index, metrics::Side::upstream, +1);
       }
       UpstreamWatch upstream_watch(slot_, upstream->socket);
 
@@ -277,8 +293,9 @@ class ClientSession {
       body.complete = !has_body && !send_error;
       if (send_error) {
         if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
-        auto reply = reply_for_upstream_failure(
-            slot_.upstream_expired ? asio::error::timed_out : send_error, *route, false);
+        const error_code cause = slot_.upstream_expired ? asio::error::timed_out : send_error;
+        count_upstream_error(upstream_error_reason(cause));
+        auto reply = reply_for_upstream_failure(cause, *route, false);
         co_return co_await reply_locally(reply.status, reply.reason, false);
       }
 
@@ -308,6 +325,14 @@ class ClientSession {
       record_.bytes_in = body.bytes;
       record_.bytes_out = response.bytes;
       record_.status = response.status;
+      count_bytes(metrics::Side::client, metrics::Direction::in, body.bytes);
+      count_bytes(metrics::Side::upstream, metrics::Direction::out, request_head_.size() + body.bytes);
+      count_bytes(metrics::Side::upstream, metrics::Direction::in, response.bytes);
+      count_bytes(metrics::Side::client, metrics::Direction::out, response.bytes);
+      if (response.upstream_header_received) {
+        upstream_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            response.upstream_done - upstream_started_);
+      }
 
       const bool upstream_timed_out = slot_.upstream_expired;
       upstream_watch.release();
@@ -324,13 +349,19 @@ class ClientSession {
           if (!is_disconnect(body.client_error)) {
             co_await reply_locally(400, "malformed request body: " + body.client_error.message(),
                                    false);
+          } else {
+            finish_record();  // the client left mid-upload
           }
           co_return false;
         }
-        if (response.client_error) co_return false;
+        if (response.client_error) {
+          finish_record();  // the client left before the response
+          co_return false;
+        }
         error_code cause = response.upstream_error ? response.upstream_error : body.upstream_error;
         if (!cause) cause = asio::error::connection_aborted;
         if (upstream_timed_out) cause = asio::error::timed_out;
+        count_upstream_error(upstream_error_reason(cause));
         auto reply = reply_for_upstream_failure(cause, *route, response.upstream_header_received);
         co_return co_await reply_locally(reply.status, reply.reason, keep);
       }
@@ -573,12 +604,38 @@ class ClientSession {
     }
     record_.status = status;
     record_.bytes_out = response.body().size();
+    count_bytes(metrics::Side::client, metrics::Direction::out, record_.bytes_out);
     record_.error = reason;
     finish_record();
     co_return keep_alive && !ec;
   }
 
+  void count_bytes(metrics::Side side, metrics::Direction direction, std::uint64_t bytes) {
+    worker_.metrics->network_bytes_add(worker_.index, side, direction, bytes);
+  }
+
+  // An upstream failure: counted by reason, and it decides the request's outcome.
+  void count_upstream_error(metrics::UpstreamErrorReason reason) {
+    if (route_metrics_ != nullptr) route_metrics_->record_upstream_error(worker_.index, reason);
+    outcome_ = reason == metrics::UpstreamErrorReason::timeout ? metrics::Outcome::timeout
+                                                               : metrics::Outcome::upstream_error;
+  }
+
+  static metrics::UpstreamErrorReason upstream_error_reason(const error_code& ec) {
+    if (ec == asio::error::timed_out) return metrics::UpstreamErrorReason::timeout;
+    if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+      return metrics::UpstreamErrorReason::protocol;
+    }
+    return metrics::UpstreamErrorReason::reset;
+  }
+
+  // Every request ends here exactly once: counted, timed, and logged.
   void finish_record() {
+    const auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_);
+    metrics::RouteMetrics& route =
+        route_metrics_ != nullptr ? *route_metrics_ : *worker_.snapshot->unmatched_metrics;
+    route.record_request(worker_.index, metrics::method_from_string(method_), record_.status,
+                         outcome_, total, upstream_duration_);
     if (worker_.access_log == nullptr) return;
     record_.time = started_wall_;
     record_.route = route_name_;
@@ -600,6 +657,9 @@ class ClientSession {
   // About the request in progress, for the access log.
   AccessRecord record_;
   std::string method_, path_, route_name_;
+  metrics::RouteMetrics* route_metrics_ = nullptr;  // nullptr until a route matched
+  metrics::Outcome outcome_ = metrics::Outcome::ok;
+  std::optional<std::chrono::nanoseconds> upstream_duration_;  // send to last body byte
   Clock::time_point started_, upstream_started_;
   std::chrono::system_clock::time_point started_wall_;
 };

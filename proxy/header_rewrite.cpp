@@ -27,16 +27,27 @@ void for_each_list_element(std::string_view list, Visit visit) {
 
 // Every element of every line of a list field, joined, with `appended` last.
 template <class Name>
-std::string joined_list(const http::fields& fields, Name name, std::string_view appended) {
+std::string joined_list(const http::fields& fields, const HopByHopFilter& hop_by_hop, Name name,
+                        std::string_view appended) {
   std::string joined;
   auto append = [&joined](std::string_view element) {
     if (!joined.empty()) joined += ", ";
     joined += element;
   };
   auto [first, last] = fields.equal_range(name);
-  for (auto it = first; it != last; ++it) for_each_list_element(it->value(), append);
+  for (auto it = first; it != last; ++it) {
+    if (!hop_by_hop.is_hop_by_hop(*it)) for_each_list_element(it->value(), append);
+  }
   append(appended);
   return joined;
+}
+
+bool present(const http::fields& fields, const HopByHopFilter& hop_by_hop, std::string_view name) {
+  auto [first, last] = fields.equal_range(name);
+  for (auto it = first; it != last; ++it) {
+    if (!hop_by_hop.is_hop_by_hop(*it)) return true;
+  }
+  return false;
 }
 
 std::string_view via_entry(unsigned http_version) {
@@ -77,17 +88,22 @@ bool HopByHopFilter::is_hop_by_hop(const http::fields::value_type& field) const 
   return false;
 }
 
-ForwardingFields forwarding_fields(const http::fields& fields, const ForwardingInfo& info) {
+ForwardingFields forwarding_fields(const http::fields& fields, const HopByHopFilter& hop_by_hop,
+                                   const ForwardingInfo& info) {
   ForwardingFields result;
-  result.x_forwarded_for = joined_list(fields, std::string_view("X-Forwarded-For"), info.client_address);
-  if (fields.find("X-Forwarded-Proto") == fields.end()) result.x_forwarded_proto = "http";
-  if (fields.find("X-Forwarded-Host") == fields.end()) result.x_forwarded_host = info.original_host;
-  result.via = joined_list(fields, http::field::via, via_entry(info.http_version));
+  result.x_forwarded_for = joined_list(fields, hop_by_hop, std::string_view("X-Forwarded-For"),
+                                       info.client_address);
+  if (!present(fields, hop_by_hop, "X-Forwarded-Proto")) result.x_forwarded_proto = "http";
+  if (!present(fields, hop_by_hop, "X-Forwarded-Host")) {
+    result.x_forwarded_host = info.original_host;
+  }
+  result.via = joined_list(fields, hop_by_hop, http::field::via, via_entry(info.http_version));
   return result;
 }
 
-std::string appended_via(const http::fields& fields, unsigned http_version) {
-  return joined_list(fields, http::field::via, via_entry(http_version));
+std::string appended_via(const http::fields& fields, const HopByHopFilter& hop_by_hop,
+                         unsigned http_version) {
+  return joined_list(fields, hop_by_hop, http::field::via, via_entry(http_version));
 }
 
 }  // namespace faultline::proxy

@@ -40,10 +40,12 @@ struct ForwardingFields {
   std::string x_forwarded_host;
   std::string via;
 };
+// Lines the filter drops as hop-by-hop (named in Connection) count as absent.
 ForwardingFields forwarding_fields(const boost::beast::http::fields& fields,
-                                   const ForwardingInfo& info);
+                                   const HopByHopFilter& hop_by_hop, const ForwardingInfo& info);
 
 // Via of a response with "<version> faultline" appended.
-std::string appended_via(const boost::beast::http::fields& fields, unsigned http_version);
+std::string appended_via(const boost::beast::http::fields& fields,
+                         const HopByHopFilter& hop_by_hop, unsigned http_version);
 
 }  // namespace faultline::proxy

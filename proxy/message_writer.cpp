@@ -35,7 +35,7 @@ void write_request_head(const http::request_header<>& head, std::string_view tar
                         const ForwardingInfo& forwarding, const Framing& framing,
                         std::string& out) {
   const HopByHopFilter hop_by_hop(head);
-  const ForwardingFields added = forwarding_fields(head, forwarding);
+  const ForwardingFields added = forwarding_fields(head, hop_by_hop, forwarding);
   out.clear();
   out += head.method_string();
   out += ' ';
@@ -74,15 +74,17 @@ void write_response_head(const http::response_header<>& head, const Framing& fra
   out += "HTTP/1.1 ";
   out.append(status, 3);
   out += ' ';
+  // Beast's reason() falls back to the standard phrase, and to "<unknown-status>" for
+  // codes it does not know: an empty reason phrase is valid (RFC 9112 §4), send that.
   const std::string_view reason = head.reason();
-  out += reason.empty() ? std::string_view(http::obsolete_reason(head.result())) : reason;
+  if (reason != "<unknown-status>") out += reason;
   out += "\r\n";
   for (const auto& field : head) {
     const auto name = field.name();
     if (is_framing(name) || hop_by_hop.is_hop_by_hop(field) || name == http::field::via) continue;
     append_field(field.name_string(), field.value(), out);
   }
-  append_field("Via", appended_via(head, head.version()), out);
+  append_field("Via", appended_via(head, hop_by_hop, head.version()), out);
   append_framing(framing, out);
   if (connection == ConnectionDirective::close) out += "Connection: close\r\n";
   if (connection == ConnectionDirective::keep_alive) out += "Connection: keep-alive\r\n";

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "metrics/proxy_metrics.hpp"
 #include "proxy/accept_loop.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/admin_api.hpp"
@@ -22,6 +23,13 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
+
+metrics::MetricsOptions metrics_options(const config::Config& config) {
+  metrics::MetricsOptions options;
+  options.workers = WorkerThreads::count_for(config.server.threads);
+  options.version = FAULTLINE_VERSION;
+  return options;
+}
 
 // How often each worker checks deadlines: a tenth of the shortest timeout configured,
 // between 1 ms and 100 ms, so a timeout fires at most 10 % (or 100 ms) late.
@@ -38,7 +46,11 @@ Clock::duration watchdog_tick(const config::Config& config) {
 
 struct ProxyServer::Impl {
   explicit Impl(std::shared_ptr<const config::Config> c)
-      : config(std::move(c)), workers(config->server.threads), admin(config->admin, admin_api) {}
+      : config(std::move(c)),
+        metrics(metrics_options(*config)),
+        workers(config->server.threads),
+        admin_api(metrics),
+        admin(config->admin, admin_api) {}
   // Idle upstream sockets close while their loops exist; then the loops go, destroying
   // any unfinished session (which unregisters from its still-living WorkerState).
   ~Impl() {
@@ -46,6 +58,7 @@ struct ProxyServer::Impl {
   }
 
   std::shared_ptr<const config::Config> config;
+  metrics::ProxyMetrics metrics;                     // outlives everything that records
   std::vector<std::unique_ptr<WorkerState>> states;  // outlives the loops below
   WorkerThreads workers;
   std::optional<tcp::acceptor> acceptor;
@@ -71,10 +84,13 @@ void ProxyServer::start() {
   if (!impl.config->server.access_log.empty()) {
     impl.access_log = std::make_unique<AccessLog>(impl.config->server.access_log);
   }
-  auto snapshot = std::make_shared<const Snapshot>(impl.config);
+  auto snapshot = std::make_shared<const Snapshot>(impl.config, impl.metrics);
+  impl.metrics.set_active_profile(impl.config->faults.active_profile);
   for (std::size_t i = 0; i < impl.workers.size(); ++i) {
     impl.states.push_back(std::make_unique<WorkerState>(snapshot));
     impl.states.back()->access_log = impl.access_log.get();
+    impl.states.back()->metrics = &impl.metrics;
+    impl.states.back()->index = i;
   }
   impl.acceptor.emplace(open_acceptor(impl.workers.context(0), impl.config->server.listen));
   impl.admin.start();

@@ -1,5 +1,6 @@
 #include "proxy/upstream_pool.hpp"
 
+#include "metrics/proxy_metrics.hpp"
 #include "proxy/worker_state.hpp"
 
 #include <sys/socket.h>
@@ -31,6 +32,10 @@ bool still_usable(UpstreamConnection& connection) {
 }
 
 }  // namespace
+
+UpstreamConnection::~UpstreamConnection() {
+  if (metrics != nullptr) metrics->connections_add(worker, faultline::metrics::Side::upstream, -1);
+}
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(bool will_send_body) {
   constexpr auto kCheckAfterIdle = std::chrono::milliseconds(500);

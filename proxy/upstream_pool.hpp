@@ -14,11 +14,18 @@
 
 #include "config/config.hpp"
 
+namespace faultline::metrics {
+class ProxyMetrics;
+}
+
 namespace faultline::proxy {
 
 struct UpstreamConnection {
   explicit UpstreamConnection(boost::asio::any_io_executor executor) : socket(executor) {}
+  ~UpstreamConnection();  // counts the connection out of faultline_connections{upstream}
   boost::asio::ip::tcp::socket socket;
+  metrics::ProxyMetrics* metrics = nullptr;  // set once connected: it is then counted
+  std::size_t worker = 0;
   boost::beast::flat_buffer buffer;  // bytes read past the previous response
   bool reused = false;               // came from the idle pool (may have been closed meanwhile)
   std::chrono::steady_clock::time_point idle_since{};

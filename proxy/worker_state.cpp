@@ -5,11 +5,28 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "metrics/proxy_metrics.hpp"
 #include "proxy/upstream_pool.hpp"
 
 namespace faultline::proxy {
 
 namespace asio = boost::asio;
+
+namespace {
+
+std::vector<std::string> route_names(const config::Config& config) {
+  std::vector<std::string> names;
+  for (const auto& route : config.routes) names.push_back(route.name);
+  return names;
+}
+
+}  // namespace
+
+Snapshot::Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetrics& metrics)
+    : config(std::move(c)),
+      routes(config->routes),
+      route_metrics(metrics.routes(route_names(*config))),
+      unmatched_metrics(&metrics.route(kUnmatchedRoute)) {}
 
 std::unique_ptr<char[]> RelayBuffers::take() {
   if (free_.empty()) return std::make_unique_for_overwrite<char[]>(kSize);

@@ -13,18 +13,28 @@
 #include "config/config.hpp"
 #include "proxy/route_table.hpp"
 
+namespace faultline::metrics {
+class ProxyMetrics;
+class RouteMetrics;
+}  // namespace faultline::metrics
+
 namespace faultline::proxy {
 
 class AccessLog;
 class UpstreamPools;
 
-// The config a request runs under, shared by every request that started with it.
+// The config a request runs under, shared by every request that started with it, with
+// the metric handles of its routes looked up once.
 struct Snapshot {
-  explicit Snapshot(std::shared_ptr<const config::Config> c)
-      : config(std::move(c)), routes(config->routes) {}
+  Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetrics& metrics);
   std::shared_ptr<const config::Config> config;
   RouteTable routes;
+  std::vector<metrics::RouteMetrics*> route_metrics;  // index = route index in config
+  metrics::RouteMetrics* unmatched_metrics;            // requests no route took (404, 400)
 };
+
+// The route label of requests that matched no route.
+inline constexpr std::string_view kUnmatchedRoute = "unmatched";
 
 using Clock = std::chrono::steady_clock;
 
@@ -82,6 +92,8 @@ struct WorkerState {
   std::unordered_set<SessionSlot*> sessions;
   RelayBuffers buffers;
   AccessLog* access_log = nullptr;  // owned by the server; nullptr = off
+  metrics::ProxyMetrics* metrics = nullptr;  // owned by the server
+  std::size_t index = 0;                     // this worker's metrics stripe
   bool draining = false;
 
   // Runs on the worker's thread: no new requests; idle sessions are closed now.

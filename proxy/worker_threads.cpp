@@ -4,8 +4,12 @@
 
 namespace faultline::proxy {
 
+unsigned WorkerThreads::count_for(unsigned configured) {
+  return configured != 0 ? configured : std::max(1u, std::thread::hardware_concurrency());
+}
+
 WorkerThreads::WorkerThreads(unsigned count) {
-  if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+  count = count_for(count);
   for (unsigned i = 0; i < count; ++i) {
     // Concurrency hint 1: each context is only ever run by its own thread.
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));

@@ -18,6 +18,7 @@ namespace faultline::proxy {
 class WorkerThreads {
  public:
   explicit WorkerThreads(unsigned count);  // 0 = one per core
+  static unsigned count_for(unsigned configured);  // what 0 means here
   ~WorkerThreads();
 
   std::size_t size() const { return contexts_.size(); }

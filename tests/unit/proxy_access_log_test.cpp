@@ -182,9 +182,9 @@ TEST(AccessLog, Utf8PathIsKeptReadable) {
   EXPECT_EQ(parsed_line(record).at("path").as_string(), "/caf\xc3\xa9");
 }
 
-// Product bug, enable when fixed: Beast and parse_request_target accept raw bytes >= 0x80 in
-// a request target ("GET /caf\xe9 HTTP/1.1"), and format_access_record copies them verbatim,
-// so the line is not valid UTF-8 and JSON parsers (Boost.JSON, jq) reject it.
+// Beast and parse_request_target accept raw bytes >= 0x80 in a request target
+// ("GET /caf\xe9 HTTP/1.1"): the log replaces what is not UTF-8, so JSON parsers (Boost.JSON,
+// jq) still read the line.
 TEST(AccessLog, PathThatIsNotUtf8StillYieldsAParsableLine) {
   AccessRecord record = typical_record();
   record.path = "/caf\xe9";  // Latin-1 "é"

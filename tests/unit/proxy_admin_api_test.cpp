@@ -1,6 +1,8 @@
 // The admin endpoints a load balancer and an operator call.
 #include "proxy/admin_api.hpp"
 
+#include "metrics/proxy_metrics.hpp"
+
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -13,7 +15,8 @@ AdminResponse call(const AdminApi& api, std::string method, std::string target) 
 }
 
 TEST(AdminApi, HealthzAnswersOkAsPlainText) {
-  const AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  const AdminApi api(metrics);
   auto response = call(api, "GET", "/healthz");
   EXPECT_EQ(response.status, 200u);
   EXPECT_EQ(response.body, "ok\n");
@@ -22,7 +25,8 @@ TEST(AdminApi, HealthzAnswersOkAsPlainText) {
 
 TEST(AdminApi, HealthzStaysOkWhileDraining) {
   // Liveness is not readiness: a draining proxy must not be restarted.
-  AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  AdminApi api(metrics);
   api.set_ready(false);
   auto response = call(api, "GET", "/healthz");
   EXPECT_EQ(response.status, 200u);
@@ -30,7 +34,8 @@ TEST(AdminApi, HealthzStaysOkWhileDraining) {
 }
 
 TEST(AdminApi, ReadyzIsReadyUntilTheDrainStartsThenAnswers503) {
-  AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  AdminApi api(metrics);
   EXPECT_TRUE(api.ready());
   auto before = call(api, "GET", "/readyz");
   EXPECT_EQ(before.status, 200u);
@@ -48,7 +53,8 @@ TEST(AdminApi, ReadyzIsReadyUntilTheDrainStartsThenAnswers503) {
 }
 
 TEST(AdminApi, QueryStringIsIgnored) {
-  AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  AdminApi api(metrics);
   EXPECT_EQ(call(api, "GET", "/healthz?probe=k8s").status, 200u);
   EXPECT_EQ(call(api, "GET", "/healthz?").body, "ok\n");
   api.set_ready(false);
@@ -56,13 +62,15 @@ TEST(AdminApi, QueryStringIsIgnored) {
 }
 
 TEST(AdminApi, HeadIsAllowedLikeGet) {
-  const AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  const AdminApi api(metrics);
   EXPECT_EQ(call(api, "HEAD", "/healthz").status, 200u);
   EXPECT_EQ(call(api, "HEAD", "/readyz").status, 200u);
 }
 
 TEST(AdminApi, MutatingMethodsOnProbesAre405WithAJsonError) {
-  const AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  const AdminApi api(metrics);
   for (const char* method : {"POST", "PUT", "DELETE", "PATCH"}) {
     for (const char* target : {"/healthz", "/readyz"}) {
       auto response = call(api, method, target);
@@ -77,12 +85,14 @@ TEST(AdminApi, MutatingMethodsOnProbesAre405WithAJsonError) {
 
 TEST(AdminApi, MethodNamesAreCaseSensitive) {
   // RFC 9110 §9.1: "get" is not GET.
-  const AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  const AdminApi api(metrics);
   EXPECT_EQ(call(api, "get", "/healthz").status, 405u);
 }
 
 TEST(AdminApi, UnknownPathIs404WithAJsonError) {
-  const AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  const AdminApi api(metrics);
   for (const char* target : {"/", "/nope", "/healthz/", "/HEALTHZ", "/readyz/x", ""}) {
     auto response = call(api, "GET", target);
     EXPECT_EQ(response.status, 404u) << target;
@@ -94,7 +104,8 @@ TEST(AdminApi, UnknownPathIs404WithAJsonError) {
 }
 
 TEST(AdminApi, UnknownPathIs404WhateverTheMethod) {
-  const AdminApi api;
+  const metrics::ProxyMetrics metrics;
+  const AdminApi api(metrics);
   EXPECT_EQ(call(api, "POST", "/nope").status, 404u);
 }
 

@@ -396,8 +396,9 @@ TEST(RequestHeadWriter, EmptyXForwardedForGainsNoEmptyListElement) {
 }
 
 TEST(RequestHeadWriter, EmptyViaGainsNoEmptyListElement) {
-  auto written = read_back(written_request(request_with({{"Via", ""}, {"Via", ", 1.0 x ,"}})));
-  EXPECT_EQ(written.values("Via"), Values{"1.0 x, 1.1 faultline"});
+  auto written =
+      read_back(written_request(request_with({{"Via", ""}, {"Via", ", 1.0 x ,, 1.1 y,"}})));
+  EXPECT_EQ(written.values("Via"), Values{"1.0 x, 1.1 y, 1.1 faultline"});
 }
 
 TEST(RequestHeadWriter, KeepsProtoAndHostTheClientAlreadySent) {
@@ -429,11 +430,9 @@ TEST(RequestHeadWriter, ViaNamesTheVersionTheRequestWasReceivedWith) {
   EXPECT_EQ(from_http11.values("Via"), Values{"1.1 faultline"});
 }
 
-// Product bug, enable when fixed: the client's X-Forwarded-For and Via are skipped as
-// Connection-named, but forwarding_fields() still reads them, so their values reach the
-// upstream: X-Forwarded-For is "10.9.9.9, 127.0.0.1" and Via "1.1 spoofed, 1.1 faultline".
-// A field named in Connection is for one hop only (RFC 9110 §7.6.1).
-TEST(RequestHeadWriter, DISABLED_ClientCannotForwardFieldsItNamedInConnection) {
+// A field named in Connection is for one hop only (RFC 9110 §7.6.1): its values must not
+// reach the upstream inside faultline's own X-Forwarded-For or Via either.
+TEST(RequestHeadWriter, ClientCannotForwardFieldsItNamedInConnection) {
   auto written = read_back(written_request(request_with({{"Connection", "X-Forwarded-For, Via"},
                                                          {"X-Forwarded-For", "10.9.9.9"},
                                                          {"Via", "1.1 spoofed"}})));
@@ -441,10 +440,9 @@ TEST(RequestHeadWriter, DISABLED_ClientCannotForwardFieldsItNamedInConnection) {
   EXPECT_EQ(written.values("Via"), Values{"1.1 faultline"});
 }
 
-// Product bug, enable when fixed: the client's X-Forwarded-Proto and X-Forwarded-Host are
-// dropped as Connection-named, but forwarding_fields() sees them and adds none of its own,
-// so the upstream gets no X-Forwarded-Proto and no X-Forwarded-Host at all.
-TEST(RequestHeadWriter, DISABLED_ClientCannotStripForwardingFieldsThroughConnection) {
+// Client X-Forwarded-Proto/Host lines dropped as Connection-named count as absent, so
+// faultline adds its own instead of leaving the upstream without either.
+TEST(RequestHeadWriter, ClientCannotStripForwardingFieldsThroughConnection) {
   auto written =
       read_back(written_request(request_with({{"Host", "api.test"},
                                               {"Connection", "X-Forwarded-Proto, X-Forwarded-Host"},
@@ -468,10 +466,10 @@ TEST(ResponseHeadWriter, FallsBackToTheStandardReasonWhenTheUpstreamSentNone) {
             "HTTP/1.1 503 Service Unavailable");
 }
 
-// Product bug, enable when fixed: for a status Beast 1.81 has no phrase for (425 Too
-// Early, 103 Early Hints, 299) and an empty reason from the upstream ("HTTP/1.1 425 \r\n",
-// valid per RFC 9112 §4), the status line becomes "HTTP/1.1 425 <unknown-status>".
-TEST(ResponseHeadWriter, DISABLED_UnknownStatusWithoutReasonGetsNoMadeUpReason) {
+// A status Beast 1.81 has no phrase for (425 Too Early, 103 Early Hints, 299) with an
+// empty reason from the upstream ("HTTP/1.1 425 \r\n", valid per RFC 9112 §4) keeps it
+// empty rather than gaining Beast's "<unknown-status>".
+TEST(ResponseHeadWriter, UnknownStatusWithoutReasonGetsNoMadeUpReason) {
   const std::string line = read_back(written_response(response_with(425, "", {}))).start_line;
   EXPECT_TRUE(line == "HTTP/1.1 425 " || line == "HTTP/1.1 425 Too Early") << line;
 }
@@ -636,7 +634,7 @@ TEST(ForwardingFields, LeavesProtoAndHostEmptyToKeepTheClientsOwn) {
   http::fields fields;
   fields.insert("x-forwarded-proto", "https");
   fields.insert("X-FORWARDED-HOST", "public.example");
-  const ForwardingFields added = forwarding_fields(fields, kFromLoopback);
+  const ForwardingFields added = forwarding_fields(fields, HopByHopFilter(fields), kFromLoopback);
   EXPECT_EQ(added.x_forwarded_proto, "");
   EXPECT_EQ(added.x_forwarded_host, "");
   EXPECT_EQ(added.x_forwarded_for, "127.0.0.1");
@@ -645,11 +643,12 @@ TEST(ForwardingFields, LeavesProtoAndHostEmptyToKeepTheClientsOwn) {
 
 TEST(ForwardingFields, AppendedViaNamesTheGivenVersion) {
   http::fields fields;
-  EXPECT_EQ(appended_via(fields, 11), "1.1 faultline");
-  EXPECT_EQ(appended_via(fields, 10), "1.0 faultline");
+  EXPECT_EQ(appended_via(fields, HopByHopFilter(fields), 11), "1.1 faultline");
+  EXPECT_EQ(appended_via(fields, HopByHopFilter(fields), 10), "1.0 faultline");
   fields.insert("Via", "1.0 x");
   fields.insert("Via", "1.1 y (Envoy)");
-  EXPECT_EQ(appended_via(fields, 11), "1.0 x, 1.1 y (Envoy), 1.1 faultline");
+  EXPECT_EQ(appended_via(fields, HopByHopFilter(fields), 11),
+            "1.0 x, 1.1 y (Envoy), 1.1 faultline");
 }
 
 // ---- Body framing (RFC 9112 §7.1) ----
