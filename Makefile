@@ -6,6 +6,10 @@ JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 CTEST_ARGS ?= --output-on-failure --timeout 600
 
+# ccache keys on relative paths, so a fresh clone in another folder reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 .PHONY: all deps configure build test demo test-asan test-tsan format clean
 
 all: build

@@ -193,6 +193,10 @@ class Loader {
   // Names label metrics and (host, path_prefix) picks the route: both must be unique.
   void check_route_is_unique(TableReader& reader, const RouteConfig& route, const toml::node* name,
                              const toml::node* prefix) {
+    if (name != nullptr && route.name == "unmatched") {
+      reader.error("name", name,
+                   "route name 'unmatched' is reserved: it labels the requests no route matched");
+    }
     if (name != nullptr) {
       const auto [first, inserted] = route_name_lines_.emplace(route.name, line_of(*name));
       if (!inserted) {

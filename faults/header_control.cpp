@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 namespace faultline::faults {
@@ -135,7 +136,8 @@ class Parser {
       case Control::envoy_throughput: {
         const bool kib = header.control == Control::envoy_throughput;
         const auto rate = parse_unsigned(value);
-        if (!rate || *rate == 0 || (kib && *rate > UINT64_MAX / 1024)) {
+        if (!rate || *rate == 0 ||
+            (kib && *rate > std::numeric_limits<std::uint64_t>::max() / 1024)) {
           problem(header,
                   kib ? "expected a rate in KiB/s greater than 0"
                       : "expected a rate in bytes/s greater than 0",

@@ -1,6 +1,7 @@
 #include "faults/plan.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 
 namespace faultline::faults {
@@ -38,7 +39,7 @@ void FaultPlan::add(std::string_view rule, const Action& action, Duration sample
           if (!truncate || a.after_bytes < truncate->after_bytes) truncate = a;
         } else if constexpr (std::is_same_v<A, Corrupt>) {
           if (!corrupt) corrupt = Corrupt{0};
-          const std::uint64_t room = UINT64_MAX - corrupt->bytes;
+          const std::uint64_t room = std::numeric_limits<std::uint64_t>::max() - corrupt->bytes;
           corrupt->bytes += std::min(a.bytes, room);
         } else {
           static_assert(std::is_same_v<A, Abort> || std::is_same_v<A, Reset> ||

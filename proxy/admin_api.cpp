@@ -15,6 +15,16 @@ std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
+AdminResponse answer(unsigned status, std::string_view content_type, std::string body) {
+  AdminResponse response;
+  response.status = status;
+  response.content_type = content_type;
+  response.body = std::move(body);
+  return response;
+}
+
+constexpr std::string_view kText = "text/plain; charset=utf-8";
+
 AdminResponse method_not_allowed(std::string_view allow) {
   AdminResponse response;
   response.status = 405;
@@ -41,16 +51,16 @@ AdminResponse AdminApi::handle(const AdminRequest& request) const {
   const bool read_only = request.method == "GET" || request.method == "HEAD";
   if (path == "/healthz") {
     if (!read_only) return method_not_allowed("GET, HEAD");
-    return {200, "text/plain; charset=utf-8", "ok\n"};
+    return answer(200, kText, "ok\n");
   }
   if (path == "/readyz") {
     if (!read_only) return method_not_allowed("GET, HEAD");
-    if (!ready()) return {503, "text/plain; charset=utf-8", "draining\n"};
-    return {200, "text/plain; charset=utf-8", "ready\n"};
+    if (!ready()) return answer(503, kText, "draining\n");
+    return answer(200, kText, "ready\n");
   }
   if (path == "/metrics") {
     if (!read_only) return method_not_allowed("GET, HEAD");
-    return {200, std::string(metrics::kExpositionContentType), metrics_.exposition()};
+    return answer(200, metrics::kExpositionContentType, metrics_.exposition());
   }
   if (path == "/api/v1/stats") {
     if (!read_only) return method_not_allowed("GET, HEAD");
@@ -98,7 +108,7 @@ AdminResponse AdminApi::stats() const {
     });
   }
   boost::json::object body{{"routes", std::move(routes)}};
-  return {200, "application/json", boost::json::serialize(body) + "\n"};
+  return answer(200, "application/json", boost::json::serialize(body) + "\n");
 }
 
 }  // namespace faultline::proxy

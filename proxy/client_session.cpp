@@ -191,6 +191,7 @@ class ClientSession {
     started_ = Clock::now();
     started_wall_ = std::chrono::system_clock::now();
     record_ = {};
+    head_request_ = false;
     route_metrics_ = nullptr;
     outcome_ = metrics::Outcome::ok;
     upstream_duration_.reset();
@@ -209,6 +210,7 @@ class ClientSession {
 
     auto& request = parser.get();
     client_version_ = request.version();
+    head_request_ = request.method() == http::verb::head;
     method_ = std::string(request.method_string());
     const auto target = parse_request_target(request.target());
     if (!target) {
@@ -350,12 +352,14 @@ class ClientSession {
             co_await reply_locally(400, "malformed request body: " + body.client_error.message(),
                                    false);
           } else {
-            finish_record();  // the client left mid-upload
+            record_.status = 0;  // the client left mid-upload: no status reached it
+            finish_record();
           }
           co_return false;
         }
         if (response.client_error) {
-          finish_record();  // the client left before the response
+          record_.status = 0;  // the client left before the response: no status reached it
+          finish_record();
           co_return false;
         }
         error_code cause = response.upstream_error ? response.upstream_error : body.upstream_error;
@@ -595,6 +599,7 @@ class ClientSession {
     response.set(http::field::content_type, "text/plain; charset=utf-8");
     response.body() = "faultline: " + reason + "\n";
     response.prepare_payload();
+    if (head_request_) response.body().clear();  // RFC 9110 §9.3.2: HEAD gets no body
     response.keep_alive(keep_alive);
     error_code ec;
     {
@@ -652,6 +657,7 @@ class ClientSession {
   SessionRegistration registration_;
   std::string client_address_;
   unsigned client_version_ = 11;
+  bool head_request_ = false;
   std::string request_head_, response_head_;  // serialized heads, reused across requests
 
   // About the request in progress, for the access log.

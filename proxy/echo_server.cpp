@@ -71,6 +71,7 @@ class EchoSession {
       auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, nothrow);
       if (ec) break;
       keep_alive_ = parser.get().keep_alive();
+      head_ = parser.get().method() == http::verb::head;
       version_ = parser.get().version();
       const bool ok = parser.is_done() ? co_await answer(parser.get())
                                        : co_await echo_body(parser);
@@ -93,6 +94,7 @@ class EchoSession {
     response.set(http::field::content_type, "text/plain");
     response.body() = std::move(body);
     response.prepare_payload();
+    if (head_) response.body().clear();  // HEAD: the length of the body, not the body
     stamp(response);
     stream_.expires_after(kIdleTimeout);
     auto [ec, n] = co_await http::async_write(stream_, response, nothrow);
@@ -213,6 +215,7 @@ class EchoSession {
   beast::flat_buffer buffer_;
   std::uint64_t id_;
   bool keep_alive_ = true;
+  bool head_ = false;
   unsigned version_ = 11;
 };
 

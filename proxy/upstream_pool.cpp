@@ -43,6 +43,8 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(bool will_send_body)
   while (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
+    // Bytes the upstream sent past its last response mean it is out of step: never reuse.
+    if (connection->buffer.size() != 0) continue;
     const bool check = will_send_body || now - connection->idle_since >= kCheckAfterIdle;
     if (!check || still_usable(*connection)) {
       connection->reused = true;

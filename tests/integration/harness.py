@@ -947,3 +947,108 @@ class FaultlineTestCase(unittest.TestCase):
         echo = self.start_echo(threads=echo_threads)
         proxy = self.start_proxy([route("api", echo.port, "/", **route_options)], server=server)
         return echo, proxy
+
+
+# --------------------------------------------------------------------------------------
+# Metrics: the Prometheus text exposition and the admin JSON API
+# --------------------------------------------------------------------------------------
+
+
+class Sample:
+    """One sample line of a Prometheus text exposition."""
+
+    __slots__ = ("name", "labels", "value")
+
+    def __init__(self, name: str, labels: dict, value: float):
+        self.name = name
+        self.labels = labels
+        self.value = value
+
+    def __repr__(self) -> str:
+        inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()))
+        return f"{self.name}{{{inner}}} {self.value!r}"
+
+
+_SAMPLE_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def _parse_float(text: str) -> float:
+    special = {"+Inf": float("inf"), "Inf": float("inf"), "-Inf": float("-inf"), "NaN": float("nan")}
+    return special[text] if text in special else float(text)
+
+
+def parse_prometheus_text(text: str) -> tuple:
+    """Parses text format 0.0.4 strictly. Returns (samples, types): samples a list of Sample,
+    types {family name: "counter"|"gauge"|...} from the # TYPE lines. ValueError on any line
+    that is not valid exposition."""
+    samples, types = [], {}
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            parts = line.split(None, 3)
+            if len(parts) >= 4 and parts[1] == "TYPE":
+                types[parts[2]] = parts[3].strip()
+            continue
+        match = _SAMPLE_NAME.match(line)
+        if not match:
+            raise ValueError(f"line {number}: no metric name: {line!r}")
+        name, pos, labels = match.group(0), match.end(), {}
+        if pos < len(line) and line[pos] == "{":
+            pos += 1
+            while True:  # each round consumes a label or the closing brace
+                if line[pos] == "}":
+                    pos += 1
+                    break
+                label = _LABEL_NAME.match(line, pos)
+                if not label or line[label.end():label.end() + 2] != '="':
+                    raise ValueError(f"line {number}: bad label at {pos}: {line!r}")
+                pos = label.end() + 2
+                value = []
+                while line[pos] != '"':
+                    if line[pos] == "\\":
+                        value.append({"n": "\n", "\\": "\\", '"': '"'}[line[pos + 1]])
+                        pos += 2
+                    else:
+                        value.append(line[pos])
+                        pos += 1
+                labels[label.group(0)] = "".join(value)
+                pos += 1
+                if line[pos] == ",":
+                    pos += 1
+        rest = line[pos:].split()
+        if len(rest) not in (1, 2):
+            raise ValueError(f"line {number}: expected a value (and a timestamp): {line!r}")
+        samples.append(Sample(name, labels, _parse_float(rest[0])))
+    return samples, types
+
+
+def admin_get(admin_port: int, path: str, timeout: float = DEFAULT_SOCKET_TIMEOUT) -> Response:
+    """GET on the admin listener (a fresh connection)."""
+    return http_get(admin_port, path, timeout=timeout)
+
+
+def scrape_metrics(admin_port: int, timeout: float = DEFAULT_SOCKET_TIMEOUT) -> list:
+    """GET /metrics, checked for status 200, parsed into a list of Sample."""
+    response = admin_get(admin_port, "/metrics", timeout=timeout)
+    if response.status != 200:
+        raise AssertionError(f"GET /metrics answered {response.status}: {response.body[:300]!r}")
+    return parse_prometheus_text(response.body.decode("utf-8"))[0]
+
+
+def admin_json(admin_port: int, path: str, timeout: float = DEFAULT_SOCKET_TIMEOUT):
+    """GET path on the admin listener, checked for status 200, parsed as JSON."""
+    response = admin_get(admin_port, path, timeout=timeout)
+    if response.status != 200:
+        raise AssertionError(f"GET {path} answered {response.status}: {response.body[:300]!r}")
+    return json.loads(response.body.decode("utf-8"))
+
+
+def select_samples(samples, name: str, **labels) -> list:
+    """The samples of one series name whose labels include all of labels."""
+    return [s for s in samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())]
+
+
+def sum_samples(samples, name: str, **labels) -> float:
+    return sum(s.value for s in select_samples(samples, name, **labels))

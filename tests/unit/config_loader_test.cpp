@@ -651,16 +651,6 @@ delay = "1ms"
             "none");
 }
 
-TEST(ConfigLoader, RuleKeysAreLeftToTheFaultEngine) {
-  const Config config = loaded(parse_with_route(R"([faults]
-active_profile = "odd"
-[[faults.profiles.odd]]
-anything = "goes"
-delay = { distribution = "whatever", nonsense = 1 }
-)"));
-  EXPECT_EQ(config.faults.active_profile, "odd");
-}
-
 TEST(ConfigLoader, ProfileMustBeAnArrayOfTables) {
   EXPECT_EQ(only_error(parse_with_route("[faults.profiles.slow]\ndelay = \"1ms\"\n")),
             "test.toml:1:1: faults.profiles.slow: expected an array of tables "
