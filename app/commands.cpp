@@ -53,23 +53,25 @@ int serve_until_signalled(std::shared_ptr<const config::Config> config, const si
         "faultline demo is running:\n"
         "  echo upstream   http://%s\n"
         "  proxy           http://%s\n"
-        "  admin           http://%s  (/healthz, /readyz)\n\n"
+        "  admin           http://%s  (/healthz, /readyz, /metrics, /api/v1/stats)\n\n"
         "Try:\n"
         "  curl -i http://%s/hello\n"
         "  curl -i http://%s/delay/120\n"
         "  curl -i http://%s/status/503\n"
         "  curl -s http://%s/bytes/1048576 | wc -c\n"
         "  curl -s http://%s/readyz\n"
+        "  curl -s http://%s/metrics | grep faultline_upstream_latency_seconds\n"
         "Stop with Ctrl-C.\n",
         echo->address().c_str(), server.proxy_address().c_str(), server.admin_address().c_str(),
         server.proxy_address().c_str(), server.proxy_address().c_str(),
         server.proxy_address().c_str(), server.proxy_address().c_str(),
-        server.admin_address().c_str());
+        server.admin_address().c_str(), server.admin_address().c_str());
     std::fflush(stdout);
   }
   const int signal_number = wait_for_shutdown_signal(signals);
-  spdlog::info("received {}, draining (up to {} s)", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
-               std::chrono::duration_cast<std::chrono::seconds>(config->server.drain_timeout).count());
+  spdlog::info(
+      "received {}, draining (up to {} s)", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
+      std::chrono::duration_cast<std::chrono::seconds>(config->server.drain_timeout).count());
   const bool drained = server.drain_and_stop();
   spdlog::info(drained ? "drained, exiting" : "drain deadline passed, exiting");
   return 0;
@@ -127,9 +129,9 @@ int run_demo() {
   }
   auto config = std::make_shared<const config::Config>(std::move(*result.config));
   // The demo's routes all point at the built-in echo upstream; start it on that address.
-  proxy::EchoServer echo(config::HostPort{config->routes.front().upstream.host,
-                                          config->routes.front().upstream.port},
-                         1);
+  proxy::EchoServer echo(
+      config::HostPort{config->routes.front().upstream.host, config->routes.front().upstream.port},
+      1);
   try {
     echo.start();
   } catch (const std::exception& e) {

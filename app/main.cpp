@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // CLI11 reports an unknown first word only as "a subcommand is required": name it.
     if (argc > 1 && argv[1][0] != '-' && !is_subcommand(cli, argv[1])) {
-      std::fprintf(stderr, "faultline: unknown subcommand '%s'\nRun 'faultline --help' for the list.\n",
+      std::fprintf(stderr,
+                   "faultline: unknown subcommand '%s'\nRun 'faultline --help' for the list.\n",
                    argv[1]);
       return 2;
     }

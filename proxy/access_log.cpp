@@ -1,10 +1,10 @@
 #include "proxy/access_log.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 namespace faultline::proxy {
 
@@ -32,10 +32,11 @@ std::string valid_utf8(std::string_view text) {
   const std::size_t size = text.size();
   for (std::size_t i = 0; i < size;) {
     const unsigned char lead = bytes[i];
-    std::size_t length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2
-                                         : lead >= 0xe0 && lead <= 0xef ? 3
-                                         : lead >= 0xf0 && lead <= 0xf4 ? 4
-                                                                        : 0;
+    std::size_t length = lead < 0x80                    ? 1
+                         : lead >= 0xc2 && lead <= 0xdf ? 2
+                         : lead >= 0xe0 && lead <= 0xef ? 3
+                         : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                        : 0;
     bool well_formed = length != 0 && i + length <= size;
     for (std::size_t k = 1; well_formed && k < length; ++k) {
       well_formed = (bytes[i + k] & 0xc0) == 0x80;
@@ -77,13 +78,17 @@ std::string format_access_record(const AccessRecord& record) {
   line["bytes_in"] = record.bytes_in;
   line["bytes_out"] = record.bytes_out;
   if (!record.error.empty()) line["error"] = valid_utf8(record.error);
+  if (!record.faults.empty()) {
+    line["faults"] = valid_utf8(record.faults);
+    line["injected_delay_ms"] = round_to_microseconds(record.injected_delay_ms);
+  }
   return boost::json::serialize(line);
 }
 
 AccessLog::AccessLog(const std::string& destination) {
   if (destination == "-") {
-    logger_ = std::make_shared<spdlog::logger>(
-        "access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    logger_ = std::make_shared<spdlog::logger>("access",
+                                               std::make_shared<spdlog::sinks::stdout_sink_mt>());
   } else {
     logger_ = std::make_shared<spdlog::logger>(
         "access", std::make_shared<spdlog::sinks::basic_file_sink_mt>(destination));

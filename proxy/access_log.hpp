@@ -19,11 +19,13 @@ struct AccessRecord {
   std::string_view method;
   std::string_view path;
   unsigned status = 0;
-  double upstream_ms = 0;  // send to last body byte; 0 when the upstream was not asked
-  double total_ms = 0;     // as the client saw it
-  std::uint64_t bytes_in = 0;   // request body bytes
-  std::uint64_t bytes_out = 0;  // response body bytes
-  std::string_view error;       // the cause when faultline answered for the upstream
+  double upstream_ms = 0;        // send to last body byte; 0 when the upstream was not asked
+  double total_ms = 0;           // as the client saw it
+  std::uint64_t bytes_in = 0;    // request body bytes
+  std::uint64_t bytes_out = 0;   // response body bytes
+  std::string_view error;        // the cause when faultline answered for the upstream
+  std::string_view faults;       // the fault rules applied ("a, b"), empty when none
+  double injected_delay_ms = 0;  // time waited on purpose: delays and throttling
 };
 
 class AccessLog {

@@ -69,14 +69,15 @@ AdminResponse AdminApi::handle(const AdminRequest& request) const {
   return json_error(404, "no admin endpoint at this path");
 }
 
-void AdminApi::advance_metric_windows() const { metrics_.advance_windows(metrics_.now()); }
+void AdminApi::advance_metric_windows() const {
+  metrics_.advance_windows(metrics_.now());
+}
 
 namespace {
 
 boost::json::object latency_json(const metrics::LatencyStats& stats) {
-  return {{"count", stats.count}, {"mean", stats.mean}, {"p50", stats.p50},
-          {"p95", stats.p95},     {"p99", stats.p99},   {"p999", stats.p999},
-          {"max", stats.max}};
+  return {{"count", stats.count}, {"mean", stats.mean}, {"p50", stats.p50}, {"p95", stats.p95},
+          {"p99", stats.p99},     {"p999", stats.p999}, {"max", stats.max}};
 }
 
 }  // namespace
@@ -88,8 +89,7 @@ AdminResponse AdminApi::stats() const {
   for (const auto& route : metrics_.stats(metrics_.now())) {
     boost::json::object outcomes;
     for (std::size_t i = 0; i < route.requests_by_outcome.size(); ++i) {
-      outcomes[metrics::to_string(static_cast<metrics::Outcome>(i))] =
-          route.requests_by_outcome[i];
+      outcomes[metrics::to_string(static_cast<metrics::Outcome>(i))] = route.requests_by_outcome[i];
     }
     boost::json::object errors;
     for (std::size_t i = 0; i < route.upstream_errors.size(); ++i) {

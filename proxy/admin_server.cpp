@@ -39,8 +39,7 @@ asio::awaitable<void> serve_admin_connection(tcp::socket socket, AdminApi& api) 
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
     if (ec) break;
     const auto& request = parser.get();
-    AdminRequest admin_request{std::string(request.method_string()),
-                               std::string(request.target()),
+    AdminRequest admin_request{std::string(request.method_string()), std::string(request.target()),
                                std::string(request[http::field::authorization]), request.body()};
     AdminResponse answer = api.handle(admin_request);
     http::response<http::string_body> response{static_cast<http::status>(answer.status),
@@ -94,7 +93,9 @@ struct AdminServer::Impl {
 AdminServer::AdminServer(const config::AdminConfig& config, AdminApi& api)
     : impl_(std::make_unique<Impl>(config, api)) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  stop();
+}
 
 void AdminServer::start() {
   impl_->acceptor.emplace(open_acceptor(impl_->context, impl_->config.listen));

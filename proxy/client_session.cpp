@@ -6,9 +6,13 @@
 #include <limits>
 #include <optional>
 #include <span>
+#include <variant>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -16,8 +20,12 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "faults/decide.hpp"
+#include "faults/header_control.hpp"
 #include "metrics/proxy_metrics.hpp"
 #include "proxy/access_log.hpp"
+#include "proxy/body_shaping.hpp"
+#include "proxy/fault_runtime.hpp"
 #include "proxy/header_rewrite.hpp"
 #include "proxy/message_writer.hpp"
 #include "proxy/request_target.hpp"
@@ -88,12 +96,22 @@ class UpstreamWatch {
     slot_.upstream_expired = false;
   }
   ~UpstreamWatch() { release(); }
-  void release() {
-    slot_.upstream = nullptr;
-  }
+  void release() { slot_.upstream = nullptr; }
 
  private:
   SessionSlot& slot_;
+};
+
+// Holds one place under max_active_faults for as long as a faulted request runs.
+class FaultInProgress {
+ public:
+  explicit FaultInProgress(FaultRuntime& runtime) : runtime_(runtime) {}
+  ~FaultInProgress() { runtime_.end_fault(); }
+  FaultInProgress(const FaultInProgress&) = delete;
+  FaultInProgress& operator=(const FaultInProgress&) = delete;
+
+ private:
+  FaultRuntime& runtime_;
 };
 
 struct RequestBodyResult {
@@ -114,6 +132,7 @@ struct ResponseResult {
   unsigned status = 0;
   std::uint64_t bytes = 0;
   Clock::time_point upstream_done{};
+  Clock::duration injected_wait{};  // response delay and throttling, not the upstream's time
 };
 
 // Shared by the two halves of one exchange so each can stop the other.
@@ -195,6 +214,8 @@ class ClientSession {
     route_metrics_ = nullptr;
     outcome_ = metrics::Outcome::ok;
     upstream_duration_.reset();
+    plan_ = {};
+    injected_.clear();
 
     http::request_parser<http::buffer_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
@@ -234,17 +255,38 @@ class ClientSession {
           404, "no route for host '" + original_host + "' and path '" + target->path + "'", keep);
     }
     route_name_ = route->name;
-    route_metrics_ = snapshot->route_metrics[static_cast<std::size_t>(route - snapshot->config->routes.data())];
+    const auto route_index = static_cast<std::size_t>(route - snapshot->config->routes.data());
+    route_metrics_ = snapshot->route_metrics[route_index];
     const metrics::InflightScope inflight(*route_metrics_, worker_.index);
+
+    // Decide, then do: the plan is a plain value; this session executes it.
+    decide_faults(*snapshot, *route, request, target->path, original_host);
+    std::optional<FaultInProgress> fault_in_progress;
+    if (!plan_.empty()) {
+      if (worker_.faults->begin_fault()) {
+        fault_in_progress.emplace(*worker_.faults);
+        outcome_ = metrics::Outcome::injected;
+        injected_ = plan_.injected_header();
+        for (const auto& applied : plan_.applied) {
+          snapshot->fault_counter(route_index, applied.rule, faults::kind_name(applied.kind))
+              .add(worker_.index);
+        }
+      } else {
+        plan_ = {};  // max_active_faults reached: this request passes unharmed
+      }
+    }
+    if (plan_.request_delay.count() > 0) co_await wait_on_purpose(plan_.request_delay);
+    if (plan_.terminal) {
+      co_return co_await execute_terminal(client_keep_alive && parser.is_done());
+    }
 
     // The framing comes from what the parser saw, never from what the client's fields
     // say after hop-by-hop removal (see HopByHopFilter on request smuggling).
     const bool request_chunked = parser.chunked();
     const Framing request_framing{request_chunked, to_std(parser.content_length())};
     const std::string upstream_authority =
-        original_host.empty()
-            ? route->upstream.host + ":" + std::to_string(route->upstream.port)
-            : std::string();
+        original_host.empty() ? route->upstream.host + ":" + std::to_string(route->upstream.port)
+                              : std::string();
     const ForwardingInfo forwarding{client_address_, original_host, request.version(),
                                     original_host.empty() ? std::string_view(upstream_authority)
                                                           : std::string_view(original_host)};
@@ -258,21 +300,23 @@ class ClientSession {
           attempt < kMaxAttempts ? pool.take_idle(has_body) : nullptr;
       upstream_started_ = Clock::now();
       if (!upstream) {
-        auto connected =
-            co_await connect_upstream(route->upstream, route->connect_timeout, slot_);
+        auto connected = co_await connect_upstream(route->upstream, route->connect_timeout, slot_);
         if (connected.error) {
           const bool keep = client_keep_alive && !has_body;
           count_upstream_error(connected.error == asio::error::timed_out
                                    ? metrics::UpstreamErrorReason::timeout
                                    : metrics::UpstreamErrorReason::connect);
           if (connected.error == asio::error::timed_out) {
-            co_return co_await reply_locally(
-                504, "upstream " + route->upstream.url + " did not accept a connection within " +
-                         "connect_timeout", keep);
+            co_return co_await reply_locally(504,
+                                             "upstream " + route->upstream.url +
+                                                 " did not accept a connection within " +
+                                                 "connect_timeout",
+                                             keep);
           }
-          co_return co_await reply_locally(502, "cannot connect to upstream " +
-                                                    route->upstream.url + ": " +
-                                                    connected.error.message(), keep);
+          co_return co_await reply_locally(502,
+                                           "cannot connect to upstream " + route->upstream.url +
+                                               ": " + connected.error.message(),
+                                           keep);
         }
         upstream = std::move(connected.connection);
         upstream->metrics = worker_.metrics;
@@ -322,18 +366,19 @@ class ClientSession {
       }
 
       record_.upstream_ms = milliseconds_between(
-          upstream_started_,
+          upstream_started_ + response.injected_wait,
           response.upstream_done == Clock::time_point{} ? Clock::now() : response.upstream_done);
       record_.bytes_in = body.bytes;
       record_.bytes_out = response.bytes;
       record_.status = response.status;
       count_bytes(metrics::Side::client, metrics::Direction::in, body.bytes);
-      count_bytes(metrics::Side::upstream, metrics::Direction::out, request_head_.size() + body.bytes);
+      count_bytes(metrics::Side::upstream, metrics::Direction::out,
+                  request_head_.size() + body.bytes);
       count_bytes(metrics::Side::upstream, metrics::Direction::in, response.bytes);
       count_bytes(metrics::Side::client, metrics::Direction::out, response.bytes);
       if (response.upstream_header_received) {
         upstream_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            response.upstream_done - upstream_started_);
+            response.upstream_done - upstream_started_ - response.injected_wait);
       }
 
       const bool upstream_timed_out = slot_.upstream_expired;
@@ -343,9 +388,10 @@ class ClientSession {
       if (!response.header_sent) {
         const bool keep = client_keep_alive && parser.is_done() && !body.client_error;
         if (body.client_error == http::error::body_limit) {
-          co_return co_await reply_locally(
-              413, "request body larger than max_body_bytes (" +
-                       std::to_string(server.max_body_bytes) + ")", false);
+          co_return co_await reply_locally(413,
+                                           "request body larger than max_body_bytes (" +
+                                               std::to_string(server.max_body_bytes) + ")",
+                                           false);
         }
         if (body.client_error) {
           if (!is_disconnect(body.client_error)) {
@@ -371,16 +417,15 @@ class ClientSession {
       }
 
       finish_record();
-      co_return response.complete && body.complete && !response.close_client &&
-          client_keep_alive && !worker_.draining;
+      co_return response.complete&& body.complete && !response.close_client && client_keep_alive &&
+          !worker_.draining;
     }
   }
 
   // Request body: client -> upstream, in relay-buffer pieces.
   asio::awaitable<RequestBodyResult> relay_request_body(
-      http::request_parser<http::buffer_body>& parser,
-      bool chunked, UpstreamConnection& upstream, const config::RouteConfig& route,
-      ExchangeState& exchange) {
+      http::request_parser<http::buffer_body>& parser, bool chunked, UpstreamConnection& upstream,
+      const config::RouteConfig& route, ExchangeState& exchange) {
     RequestBodyResult result;
     BorrowedBuffer piece(worker_.buffers);
     BodyFramer framer(chunked);
@@ -495,8 +540,12 @@ class ClientSession {
     } else if (client_version_ == 10) {
       connection = ConnectionDirective::keep_alive;
     }
-    write_response_head(response, framing, connection, response_head_);
+    write_response_head(response, framing, connection, response_head_, injected_);
     const bool chunked_out = framing.chunked;
+    if (plan_.response_delay.count() > 0) {
+      result.injected_wait += co_await wait_on_purpose(plan_.response_delay);
+    }
+    BodyShaping shaping(plan_, rng_, to_std(parser->content_length()));
 
     if (bodyless) {
       result.upstream_done = Clock::now();
@@ -522,7 +571,7 @@ class ClientSession {
       std::string_view received;
       if (!parser->is_done()) {
         body.data = piece.data();
-        body.size = RelayBuffers::kSize;
+        body.size = shaping.piece_size(RelayBuffers::kSize);
         error_code ec;
         {
           OperationDeadline deadline(slot_.upstream_read_deadline, route.request_timeout);
@@ -534,16 +583,24 @@ class ClientSession {
           result.upstream_error = exchange.request_failed ? asio::error::operation_aborted : ec;
           co_return finish_response(result, exchange, upstream);
         }
-        received = std::string_view(piece.data(), RelayBuffers::kSize - body.size);
+        received =
+            std::string_view(piece.data(), shaping.piece_size(RelayBuffers::kSize) - body.size);
       }
       last = parser->is_done();
       if (last) result.upstream_done = Clock::now();
+      shaping.corrupt(piece.data(), received.size());
+      const bool truncated = shaping.truncate(received);
       BodyFramer::Buffers wire;
       std::size_t count = 0;
       if (!result.header_sent) wire[count++] = asio::buffer(response_head_);
-      count = framer.frame(received, last, wire, count);
+      count = framer.frame(received, last && !truncated, wire, count);
       result.bytes += received.size();
-      if (count == 0) continue;
+      if (const auto pause = shaping.pause_before(received.size()); pause.count() > 0) {
+        const auto waited = co_await wait_on_purpose(pause);
+        // Only waits before the upstream's last byte would inflate its measured time.
+        if (!last) result.injected_wait += waited;
+      }
+      if (count == 0 && !truncated) continue;
       error_code wec;
       {
         OperationDeadline deadline(slot_.client_write_deadline, route.request_timeout);
@@ -555,10 +612,102 @@ class ClientSession {
         co_return finish_response(result, exchange, upstream);
       }
       result.header_sent = true;
+      if (truncated) {
+        // The fault: the body ends early and the connection closes under it.
+        result.close_client = true;
+        co_return finish_response(result, exchange, upstream);
+      }
     }
     result.complete = true;
     result.upstream_reusable = upstream_keep_alive;
     co_return finish_response(result, exchange, upstream);
+  }
+
+  // Fills plan_ for this request: the active profile's rules, plus those its headers force
+  // when header_control is on. Requests on a profile without rules draw no random numbers.
+  void decide_faults(const Snapshot& snapshot, const config::RouteConfig& route,
+                     const http::request<http::buffer_body>& request, std::string_view path,
+                     std::string_view host) {
+    const bool header_control = snapshot.config->faults.header_control;
+    if (snapshot.active_profile->rules.empty() && !header_control) return;
+    headers_.clear();
+    for (const auto& field : request) headers_.push_back({field.name_string(), field.value()});
+    const faults::RequestView view{request.method_string(), path, host, route.name, headers_};
+    faults::HeaderControl control;
+    if (header_control) {
+      control = faults::parse_header_control(headers_);
+      for (const auto& problem : control.problems) spdlog::debug("header control: {}", problem);
+    }
+    rng_ = worker_.faults->next_request_rng();
+    plan_ = faults::decide(*snapshot.active_profile, view, rng_, control.rules);
+  }
+
+  // Waits on purpose (an injected delay or throttling) without holding the thread;
+  // returns how long it waited.
+  asio::awaitable<Clock::duration> wait_on_purpose(Clock::duration duration) {
+    const auto start = Clock::now();
+    asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+    co_await timer.async_wait(nothrow);
+    co_return Clock::now() - start;
+  }
+
+  // Abort, reset or hang: the upstream is never contacted.
+  asio::awaitable<bool> execute_terminal(bool keep_alive) {
+    const auto& terminal = *plan_.terminal;
+    if (const auto* abort = std::get_if<faults::Abort>(&terminal)) {
+      keep_alive = keep_alive && !worker_.draining;
+      http::response<http::string_body> response{static_cast<http::status>(abort->status), 11};
+      response.set(http::field::server, "faultline");
+      for (const auto& [name, value] : abort->headers) response.set(name, value);
+      if (!abort->body.empty() && response.find(http::field::content_type) == response.end()) {
+        response.set(http::field::content_type, "text/plain; charset=utf-8");
+      }
+      response.set("x-faultline-injected", injected_);
+      response.body() = abort->body;
+      response.prepare_payload();
+      if (head_request_) response.body().clear();
+      response.keep_alive(keep_alive);
+      error_code ec;
+      {
+        OperationDeadline deadline(slot_.client_write_deadline,
+                                   worker_.snapshot->config->server.header_timeout);
+        std::tie(ec, std::ignore) = co_await http::async_write(client_, response, nothrow);
+      }
+      record_.status = static_cast<unsigned>(abort->status);
+      record_.bytes_out = response.body().size();
+      count_bytes(metrics::Side::client, metrics::Direction::out, record_.bytes_out);
+      finish_record();
+      co_return keep_alive && !ec;
+    }
+    record_.status = 0;  // no response reaches the client
+    if (std::holds_alternative<faults::Reset>(terminal)) {
+      // SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+      error_code ignored;
+      client_.set_option(asio::socket_base::linger(true, 0), ignored);
+      client_.close(ignored);
+      finish_record();
+      co_return false;
+    }
+    const auto& hang = std::get<faults::Hang>(terminal);
+    slot_.idle = true;  // nothing is in flight: a drain may close it
+    if (hang.duration) {
+      asio::steady_timer timer(co_await asio::this_coro::executor, *hang.duration);
+      co_await (timer.async_wait(nothrow) || wait_until_client_leaves());
+    } else {
+      co_await wait_until_client_leaves();
+    }
+    slot_.idle = false;
+    finish_record();
+    co_return false;  // closed without a response
+  }
+
+  // Reads and discards until the client closes (or the socket is closed under us).
+  asio::awaitable<void> wait_until_client_leaves() {
+    char scratch[1024];
+    for (;;) {
+      auto [ec, n] = co_await client_.async_read_some(asio::buffer(scratch), nothrow);
+      if (ec) co_return;
+    }
   }
 
   // The response half is over: whatever the request half is still waiting for (more body
@@ -580,11 +729,15 @@ class ClientSession {
     path_.clear();
     route_name_.clear();
     if (ec == http::error::header_limit) {
-      co_await reply_locally(431, "request header larger than max_header_bytes (" +
-                                      std::to_string(server.max_header_bytes) + ")", false);
+      co_await reply_locally(431,
+                             "request header larger than max_header_bytes (" +
+                                 std::to_string(server.max_header_bytes) + ")",
+                             false);
     } else if (ec == http::error::body_limit) {
-      co_await reply_locally(413, "request body larger than max_body_bytes (" +
-                                      std::to_string(server.max_body_bytes) + ")", false);
+      co_await reply_locally(
+          413,
+          "request body larger than max_body_bytes (" + std::to_string(server.max_body_bytes) + ")",
+          false);
     } else if (!is_disconnect(ec)) {
       co_await reply_locally(400, "malformed request: " + ec.message(), false);
     }
@@ -636,7 +789,8 @@ class ClientSession {
 
   // Every request ends here exactly once: counted, timed, and logged.
   void finish_record() {
-    const auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_);
+    const auto total =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_);
     metrics::RouteMetrics& route =
         route_metrics_ != nullptr ? *route_metrics_ : *worker_.snapshot->unmatched_metrics;
     route.record_request(worker_.index, metrics::method_from_string(method_), record_.status,
@@ -644,6 +798,10 @@ class ClientSession {
     if (worker_.access_log == nullptr) return;
     record_.time = started_wall_;
     record_.route = route_name_;
+    record_.faults = injected_;
+    record_.injected_delay_ms =
+        std::chrono::duration<double, std::milli>(plan_.request_delay + plan_.response_delay)
+            .count();
     record_.method = method_;
     record_.path = path_;
     record_.total_ms = milliseconds_between(started_, Clock::now());
@@ -666,6 +824,12 @@ class ClientSession {
   metrics::RouteMetrics* route_metrics_ = nullptr;  // nullptr until a route matched
   metrics::Outcome outcome_ = metrics::Outcome::ok;
   std::optional<std::chrono::nanoseconds> upstream_duration_;  // send to last body byte
+
+  // Fault injection for the request in progress.
+  faults::FaultPlan plan_;
+  faults::Rng rng_{0};                   // the request's own stream (see FaultRuntime)
+  std::string injected_;                 // x-faultline-injected: the rules applied
+  std::vector<faults::Header> headers_;  // reused: the request's headers for the matchers
   Clock::time_point started_, upstream_started_;
   std::chrono::system_clock::time_point started_wall_;
 };

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <optional>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,7 +15,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include "proxy/accept_loop.hpp"
 #include "proxy/listener.hpp"
@@ -73,8 +73,7 @@ class EchoSession {
       keep_alive_ = parser.get().keep_alive();
       head_ = parser.get().method() == http::verb::head;
       version_ = parser.get().version();
-      const bool ok = parser.is_done() ? co_await answer(parser.get())
-                                       : co_await echo_body(parser);
+      const bool ok = parser.is_done() ? co_await answer(parser.get()) : co_await echo_body(parser);
       if (!ok || !keep_alive_) break;
     }
     error_code ignored;
@@ -121,14 +120,14 @@ class EchoSession {
       if (!ms || *ms > kMaxDelayMs) {
         co_return co_await send_text(http::status::bad_request, "delay must be 0..3600000 ms\n");
       }
-      asio::steady_timer timer(co_await asio::this_coro::executor,
-                               std::chrono::milliseconds(*ms));
+      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(*ms));
       co_await timer.async_wait(nothrow);
       co_return co_await send_text(http::status::ok, "ok");
     }
     if (path.starts_with("/bytes/")) {
       auto count = number_after(path, "/bytes/");
-      if (!count) co_return co_await send_text(http::status::bad_request, "bytes must be a number\n");
+      if (!count)
+        co_return co_await send_text(http::status::bad_request, "bytes must be a number\n");
       co_return co_await send_pattern(*count, request.method() == http::verb::head);
     }
     if (path == "/headers") {
@@ -157,7 +156,8 @@ class EchoSession {
     const auto& piece = pattern_piece();
     std::uint64_t remaining = count;
     do {
-      const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, piece.size()));
+      const std::size_t size =
+          static_cast<std::size_t>(std::min<std::uint64_t>(remaining, piece.size()));
       remaining -= size;
       response.body().data = size ? const_cast<char*>(piece.data()) : nullptr;
       response.body().size = size;
@@ -237,7 +237,9 @@ struct EchoServer::Impl {
 EchoServer::EchoServer(config::HostPort listen, unsigned threads)
     : impl_(std::make_unique<Impl>(std::move(listen), threads)) {}
 
-EchoServer::~EchoServer() { stop(); }
+EchoServer::~EchoServer() {
+  stop();
+}
 
 void EchoServer::start() {
   auto& impl = *impl_;
@@ -253,7 +255,9 @@ void EchoServer::start() {
   spdlog::info("echo listening on {} ({} threads)", address(), impl.workers.size());
 }
 
-std::string EchoServer::address() const { return to_string(impl_->acceptor->local_endpoint()); }
+std::string EchoServer::address() const {
+  return to_string(impl_->acceptor->local_endpoint());
+}
 
 void EchoServer::stop() {
   impl_->workers.stop_now();

@@ -27,6 +27,8 @@ class EchoServer {
 };
 
 // Byte i of every /bytes/{n} body.
-constexpr char echo_pattern_byte(std::uint64_t i) { return static_cast<char>('a' + i % 26); }
+constexpr char echo_pattern_byte(std::uint64_t i) {
+  return static_cast<char>('a' + i % 26);
+}
 
 }  // namespace faultline::proxy

@@ -91,8 +91,8 @@ bool HopByHopFilter::is_hop_by_hop(const http::fields::value_type& field) const 
 ForwardingFields forwarding_fields(const http::fields& fields, const HopByHopFilter& hop_by_hop,
                                    const ForwardingInfo& info) {
   ForwardingFields result;
-  result.x_forwarded_for = joined_list(fields, hop_by_hop, std::string_view("X-Forwarded-For"),
-                                       info.client_address);
+  result.x_forwarded_for =
+      joined_list(fields, hop_by_hop, std::string_view("X-Forwarded-For"), info.client_address);
   if (!present(fields, hop_by_hop, "X-Forwarded-Proto")) result.x_forwarded_proto = "http";
   if (!present(fields, hop_by_hop, "X-Forwarded-Host")) {
     result.x_forwarded_host = info.original_host;

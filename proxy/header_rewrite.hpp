@@ -24,10 +24,10 @@ class HopByHopFilter {
 };
 
 struct ForwardingInfo {
-  std::string_view client_address;  // "127.0.0.1" or "::1"
-  std::string_view original_host;   // the Host (or absolute-form authority) the client used
-  unsigned http_version = 11;       // of the request as received: 10 or 11, for Via
-  std::string_view host_if_missing; // sent as Host when the request has none (HTTP/1.0)
+  std::string_view client_address;   // "127.0.0.1" or "::1"
+  std::string_view original_host;    // the Host (or absolute-form authority) the client used
+  unsigned http_version = 11;        // of the request as received: 10 or 11, for Via
+  std::string_view host_if_missing;  // sent as Host when the request has none (HTTP/1.0)
 };
 
 // The forwarding fields a request carries to the upstream: the client appended to
@@ -45,7 +45,7 @@ ForwardingFields forwarding_fields(const boost::beast::http::fields& fields,
                                    const HopByHopFilter& hop_by_hop, const ForwardingInfo& info);
 
 // Via of a response with "<version> faultline" appended.
-std::string appended_via(const boost::beast::http::fields& fields,
-                         const HopByHopFilter& hop_by_hop, unsigned http_version);
+std::string appended_via(const boost::beast::http::fields& fields, const HopByHopFilter& hop_by_hop,
+                         unsigned http_version);
 
 }  // namespace faultline::proxy

@@ -17,8 +17,8 @@ tcp::endpoint resolve_listen_address(asio::io_context& context, const config::Ho
   auto ip = asio::ip::make_address(address.host, ec);
   if (!ec) return {ip, address.port};
   tcp::resolver resolver(context);
-  auto results = resolver.resolve(address.host, std::to_string(address.port),
-                                  tcp::resolver::passive, ec);
+  auto results =
+      resolver.resolve(address.host, std::to_string(address.port), tcp::resolver::passive, ec);
   if (ec || results.empty()) {
     throw std::runtime_error("cannot resolve listen address '" + address.host +
                              "': " + (ec ? ec.message() : "no address"));

@@ -7,8 +7,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "config/config.hpp"
 #include <boost/asio/io_context.hpp>
+#include "config/config.hpp"
 
 namespace faultline::proxy {
 

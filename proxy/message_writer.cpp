@@ -66,7 +66,8 @@ void write_request_head(const http::request_header<>& head, std::string_view tar
 }
 
 void write_response_head(const http::response_header<>& head, const Framing& framing,
-                         ConnectionDirective connection, std::string& out) {
+                         ConnectionDirective connection, std::string& out,
+                         std::string_view injected) {
   const HopByHopFilter hop_by_hop(head);
   out.clear();
   char status[4];
@@ -85,14 +86,14 @@ void write_response_head(const http::response_header<>& head, const Framing& fra
     append_field(field.name_string(), field.value(), out);
   }
   append_field("Via", appended_via(head, hop_by_hop, head.version()), out);
+  if (!injected.empty()) append_field("x-faultline-injected", injected, out);
   append_framing(framing, out);
   if (connection == ConnectionDirective::close) out += "Connection: close\r\n";
   if (connection == ConnectionDirective::keep_alive) out += "Connection: keep-alive\r\n";
   out += "\r\n";
 }
 
-std::size_t BodyFramer::frame(std::string_view piece, bool last, Buffers& out,
-                              std::size_t count) {
+std::size_t BodyFramer::frame(std::string_view piece, bool last, Buffers& out, std::size_t count) {
   static constexpr std::string_view kCrlf = "\r\n";
   static constexpr std::string_view kLastChunk = "0\r\n\r\n";
   if (!chunked_) {

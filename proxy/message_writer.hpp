@@ -28,17 +28,17 @@ struct Framing {
 };
 
 // "GET /x HTTP/1.1" + the client's end-to-end fields + forwarding fields + framing.
-void write_request_head(const boost::beast::http::request_header<>& head,
-                        std::string_view target, const ForwardingInfo& forwarding,
-                        const Framing& framing, std::string& out);
+void write_request_head(const boost::beast::http::request_header<>& head, std::string_view target,
+                        const ForwardingInfo& forwarding, const Framing& framing, std::string& out);
 
 enum class ConnectionDirective { none, close, keep_alive };
 
 // "HTTP/1.1 200 OK" (the upstream's reason kept) + end-to-end fields + Via + framing +
 // Connection when the client must be told (close; keep-alive for an HTTP/1.0 client).
-void write_response_head(const boost::beast::http::response_header<>& head,
-                         const Framing& framing, ConnectionDirective connection,
-                         std::string& out);
+// `injected`, when not empty, is sent as x-faultline-injected (the fault rules applied).
+void write_response_head(const boost::beast::http::response_header<>& head, const Framing& framing,
+                         ConnectionDirective connection, std::string& out,
+                         std::string_view injected = {});
 
 // Frames body pieces: as they are for a sized body, or in chunks (RFC 9112 §7.1).
 class BodyFramer {

@@ -3,16 +3,17 @@
 #include <algorithm>
 #include <optional>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 #include "metrics/proxy_metrics.hpp"
 #include "proxy/accept_loop.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/admin_api.hpp"
 #include "proxy/admin_server.hpp"
+#include "proxy/fault_runtime.hpp"
 #include "proxy/listener.hpp"
 #include "proxy/worker_state.hpp"
 #include "proxy/worker_threads.hpp"
@@ -39,7 +40,7 @@ Clock::duration watchdog_tick(const config::Config& config) {
     shortest = std::min({shortest, route.connect_timeout, route.request_timeout});
   }
   return std::clamp<Clock::duration>(shortest / 10, std::chrono::milliseconds(1),
-                                      std::chrono::milliseconds(100));
+                                     std::chrono::milliseconds(100));
 }
 
 }  // namespace
@@ -48,6 +49,7 @@ struct ProxyServer::Impl {
   explicit Impl(std::shared_ptr<const config::Config> c)
       : config(std::move(c)),
         metrics(metrics_options(*config)),
+        faults(config->faults),
         workers(config->server.threads),
         admin_api(metrics),
         admin(config->admin, admin_api) {}
@@ -58,7 +60,8 @@ struct ProxyServer::Impl {
   }
 
   std::shared_ptr<const config::Config> config;
-  metrics::ProxyMetrics metrics;                     // outlives everything that records
+  metrics::ProxyMetrics metrics;  // outlives everything that records
+  FaultRuntime faults;
   std::vector<std::unique_ptr<WorkerState>> states;  // outlives the loops below
   WorkerThreads workers;
   std::optional<tcp::acceptor> acceptor;
@@ -90,6 +93,7 @@ void ProxyServer::start() {
     impl.states.push_back(std::make_unique<WorkerState>(snapshot));
     impl.states.back()->access_log = impl.access_log.get();
     impl.states.back()->metrics = &impl.metrics;
+    impl.states.back()->faults = &impl.faults;
     impl.states.back()->index = i;
   }
   impl.acceptor.emplace(open_acceptor(impl.workers.context(0), impl.config->server.listen));
@@ -98,26 +102,28 @@ void ProxyServer::start() {
   asio::co_spawn(impl.workers.context(0),
                  accept_loop(*impl.acceptor, impl.workers,
                              [this](std::size_t worker, tcp::socket socket) {
-                               return run_client_session(*impl_->states[worker],
-                                                         std::move(socket));
+                               return run_client_session(*impl_->states[worker], std::move(socket));
                              }),
                  asio::detached);
   const auto tick = watchdog_tick(*impl.config);
   for (std::size_t i = 0; i < impl.workers.size(); ++i) {
-    asio::co_spawn(impl.workers.context(i), watch_deadlines(*impl.states[i], tick),
-                   asio::detached);
+    asio::co_spawn(impl.workers.context(i), watch_deadlines(*impl.states[i], tick), asio::detached);
   }
   impl.workers.start();
   spdlog::info("proxy listening on {} ({} worker threads, {} routes)", proxy_address(),
                impl.workers.size(), impl.config->routes.size());
   spdlog::info("admin listening on {}", admin_address());
+  spdlog::info("fault profile '{}' active ({} rules), seed {}", snapshot->active_profile->name,
+               snapshot->active_profile->rules.size(), impl.faults.seed());
 }
 
 std::string ProxyServer::proxy_address() const {
   return to_string(impl_->acceptor->local_endpoint());
 }
 
-std::string ProxyServer::admin_address() const { return impl_->admin.address(); }
+std::string ProxyServer::admin_address() const {
+  return impl_->admin.address();
+}
 
 bool ProxyServer::drain_and_stop() {
   auto& impl = *impl_;

@@ -11,8 +11,8 @@ std::string host_without_port(std::string_view host) {
   if (!name.empty() && name.front() == '[') {
     auto close = name.find(']');
     name = close == std::string_view::npos ? name.substr(1) : name.substr(1, close - 1);
-  } else if (auto colon = name.rfind(':'); colon != std::string_view::npos &&
-                                           name.find(':') == colon) {
+  } else if (auto colon = name.rfind(':');
+             colon != std::string_view::npos && name.find(':') == colon) {
     name = name.substr(0, colon);  // exactly one colon: host:port
   }
   std::string lowered(name);

@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "faults/rule.hpp"
 #include "metrics/proxy_metrics.hpp"
 #include "proxy/upstream_pool.hpp"
 
@@ -22,11 +23,38 @@ std::vector<std::string> route_names(const config::Config& config) {
 
 }  // namespace
 
-Snapshot::Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetrics& metrics)
+Snapshot::Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetrics& m)
     : config(std::move(c)),
       routes(config->routes),
-      route_metrics(metrics.routes(route_names(*config))),
-      unmatched_metrics(&metrics.route(kUnmatchedRoute)) {}
+      route_metrics(m.routes(route_names(*config))),
+      unmatched_metrics(&m.route(kUnmatchedRoute)),
+      active_profile(config->faults.find_profile(config->faults.active_profile)),
+      metrics(&m) {
+  if (active_profile == nullptr) {
+    active_profile = config->faults.find_profile(faults::kNoneProfileName);
+  }
+  for (const auto& route : config->routes) {
+    auto& counters = fault_counters.emplace_back();
+    for (const auto& rule : active_profile->rules) {
+      const std::string kind(faults::kind_name(faults::kind_of(rule.action)));
+      counters[rule.name + '\n' + kind] =
+          &m.faults_injected(route.name, active_profile->name, rule.name, kind);
+    }
+  }
+}
+
+metrics::StripedCounter& Snapshot::fault_counter(std::size_t route, std::string_view rule,
+                                                 std::string_view kind) const {
+  const auto& counters = fault_counters[route];
+  std::string key(rule);
+  key += '\n';
+  key += kind;
+  if (auto it = counters.find(key); it != counters.end()) {
+    return *it->second;
+  }
+  // A header-control rule: rare, and the registry call locks only briefly.
+  return metrics->faults_injected(config->routes[route].name, active_profile->name, rule, kind);
+}
 
 std::unique_ptr<char[]> RelayBuffers::take() {
   if (free_.empty()) return std::make_unique_for_overwrite<char[]>(kSize);
@@ -56,7 +84,8 @@ void WorkerState::begin_drain() {
 void WorkerState::close_expired(Clock::time_point now) {
   boost::system::error_code ignored;
   for (SessionSlot* slot : sessions) {
-    const bool client_late = now >= slot->client_read_deadline || now >= slot->client_write_deadline;
+    const bool client_late =
+        now >= slot->client_read_deadline || now >= slot->client_write_deadline;
     if (slot->client != nullptr && client_late && !slot->client_expired) {
       slot->client_expired = true;
       slot->client->close(ignored);
@@ -79,6 +108,8 @@ asio::awaitable<void> watch_deadlines(WorkerState& worker, Clock::duration tick)
   }
 }
 
-void WorkerState::close_upstream_pools() { pools.reset(); }
+void WorkerState::close_upstream_pools() {
+  pools.reset();
+}
 
 }  // namespace faultline::proxy

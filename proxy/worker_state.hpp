@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -16,11 +18,17 @@
 namespace faultline::metrics {
 class ProxyMetrics;
 class RouteMetrics;
+class StripedCounter;
 }  // namespace faultline::metrics
+
+namespace faultline::faults {
+struct Profile;
+}
 
 namespace faultline::proxy {
 
 class AccessLog;
+class FaultRuntime;
 class UpstreamPools;
 
 // The config a request runs under, shared by every request that started with it, with
@@ -30,7 +38,15 @@ struct Snapshot {
   std::shared_ptr<const config::Config> config;
   RouteTable routes;
   std::vector<metrics::RouteMetrics*> route_metrics;  // index = route index in config
-  metrics::RouteMetrics* unmatched_metrics;            // requests no route took (404, 400)
+  metrics::RouteMetrics* unmatched_metrics;           // requests no route took (404, 400)
+  const faults::Profile* active_profile;              // never null ("none" is built in)
+  // faultline_faults_injected_total of route i, rule, kind; header-control rules are
+  // looked up on first use (see fault_counter).
+  std::vector<std::map<std::string, metrics::StripedCounter*>> fault_counters;  // "rule\nkind"
+  metrics::ProxyMetrics* metrics;
+
+  metrics::StripedCounter& fault_counter(std::size_t route, std::string_view rule,
+                                         std::string_view kind) const;
 };
 
 // The route label of requests that matched no route.
@@ -91,8 +107,9 @@ struct WorkerState {
   std::unique_ptr<UpstreamPools> pools;
   std::unordered_set<SessionSlot*> sessions;
   RelayBuffers buffers;
-  AccessLog* access_log = nullptr;  // owned by the server; nullptr = off
+  AccessLog* access_log = nullptr;           // owned by the server; nullptr = off
   metrics::ProxyMetrics* metrics = nullptr;  // owned by the server
+  FaultRuntime* faults = nullptr;            // owned by the server
   std::size_t index = 0;                     // this worker's metrics stripe
   bool draining = false;
 

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -17,7 +17,7 @@ namespace faultline::proxy {
 
 class WorkerThreads {
  public:
-  explicit WorkerThreads(unsigned count);  // 0 = one per core
+  explicit WorkerThreads(unsigned count);          // 0 = one per core
   static unsigned count_for(unsigned configured);  // what 0 means here
   ~WorkerThreads();
 

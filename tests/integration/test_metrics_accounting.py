@@ -269,13 +269,16 @@ class GaugeAndBytesTest(FaultlineTestCase):
         self.addCleanup(thread.join, 20)
 
         def busy():
+            # In flight from the route match on; the upstream connection counts once it is
+            # connected, a moment later: wait for both.
             samples = scrape_metrics(proxy.admin_port)
-            if sum_samples(samples, "faultline_inflight_requests", route="api") == 1:
+            if (sum_samples(samples, "faultline_inflight_requests", route="api") == 1
+                    and sum_samples(samples, "faultline_connections", side="upstream") == 1):
                 return samples
             return None
 
         samples = wait_until(busy, timeout=2.5)
-        self.assertTrue(samples, "faultline_inflight_requests{route=api} never became 1 during a 3 s request")
+        self.assertTrue(samples, "in-flight and upstream connections never both became 1 during a 3 s request")
         self.assertEqual(sum_samples(samples, "faultline_connections", side="client"), 1)
         self.assertEqual(sum_samples(samples, "faultline_connections", side="upstream"), 1)
         self.assertEqual(stats_by_route(admin_json(proxy.admin_port, "/api/v1/stats"))["api"]["inflight"], 1)
