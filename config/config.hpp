@@ -70,10 +70,16 @@ struct FaultsConfig {
   }
 };
 
+struct MetricsConfig {
+  // faultline_upstream_latency_seconds quantiles cover this much recent time, in 6 slots.
+  Duration window = std::chrono::seconds(60);
+};
+
 struct Config {
   std::string source;  // file path, or "<embedded>"
   ServerConfig server;
   AdminConfig admin;
+  MetricsConfig metrics;
   std::vector<RouteConfig> routes;
   FaultsConfig faults;
 };

@@ -54,6 +54,7 @@ class Loader {
     TableReader root(document, "", diagnostics_);
     read_server(root);
     read_admin(root);
+    read_metrics(root);
     read_routes(root);
     read_faults(root);
     root.finish();
@@ -103,6 +104,14 @@ class Loader {
     TableReader reader(*table, "admin", diagnostics_);
     admin_listen_ = read_listen(reader, "listen", config_.admin.listen);
     reader.read_string("token", config_.admin.token);
+    reader.finish();
+  }
+
+  void read_metrics(TableReader& root) {
+    const toml::table* table = root.read_table("metrics");
+    if (table == nullptr) return;
+    TableReader reader(*table, "metrics", diagnostics_);
+    reader.read_positive_duration("window", config_.metrics.window);
     reader.finish();
   }
 

@@ -29,6 +29,7 @@ metrics::MetricsOptions metrics_options(const config::Config& config) {
   metrics::MetricsOptions options;
   options.workers = WorkerThreads::count_for(config.server.threads);
   options.version = FAULTLINE_VERSION;
+  options.window = config.metrics.window;
   return options;
 }
 

@@ -707,3 +707,35 @@ TEST(LoadConfigFile, UnreadableFileIsReportedWithoutAPlace) {
 
 }  // namespace
 }  // namespace faultline::config
+
+namespace faultline::config {
+namespace {
+
+TEST(ConfigLoaderMetrics, WindowDefaultsToOneMinuteAndTakesADuration) {
+  const auto defaults =
+      parse_config("[[routes]]\nname = \"a\"\nupstream = \"http://127.0.0.1:1\"\n", "test.toml");
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->metrics.window, std::chrono::seconds(60));
+  const auto custom = parse_config(
+      "[metrics]\nwindow = \"2m\"\n[[routes]]\nname = \"a\"\nupstream = \"http://127.0.0.1:1\"\n",
+      "test.toml");
+  ASSERT_TRUE(custom.config);
+  EXPECT_EQ(custom.config->metrics.window, std::chrono::minutes(2));
+}
+
+TEST(ConfigLoaderMetrics, WindowMustBeAPositiveDuration) {
+  const auto result = parse_config(
+      "[metrics]\nwindow = 60\nwindo = \"1s\"\n[[routes]]\nname = \"a\"\nupstream = "
+      "\"http://127.0.0.1:1\"\n",
+      "test.toml");
+  ASSERT_FALSE(result.config);
+  ASSERT_EQ(result.errors.size(), 2u);
+  EXPECT_NE(result.errors[0].to_string().find("test.toml:2:10: metrics.window"), std::string::npos)
+      << result.errors[0].to_string();
+  EXPECT_NE(result.errors[1].to_string().find("unknown key 'windo' (did you mean 'window'?)"),
+            std::string::npos)
+      << result.errors[1].to_string();
+}
+
+}  // namespace
+}  // namespace faultline::config
