@@ -49,6 +49,18 @@ def stats_by_route(stats: dict) -> dict:
     return {entry["route"]: entry for entry in stats["routes"]}
 
 
+def scrape_when_counted(admin_port: int, requests: int, timeout: float = 5.0):
+    """The scrape once `requests` requests are counted in faultline_requests_total.
+
+    A request is counted just after its last byte is written, so a client can read its
+    response before the count lands (visibly so on sanitizer builds): wait for it."""
+    def counted():
+        samples = scrape_metrics(admin_port)
+        return samples if sum_samples(samples, "faultline_requests_total") >= requests else None
+    samples = wait_until(counted, timeout)
+    return samples if samples else scrape_metrics(admin_port)
+
+
 def wait_until(predicate, timeout: float, interval: float = 0.05):
     """Polls predicate() until it returns a truthy value or timeout passes; returns the last value."""
     deadline = time.monotonic() + timeout
@@ -107,7 +119,7 @@ class RequestAccountingTest(FaultlineTestCase):
         total_sent = sum(sent.values())
         self.assertEqual(total_sent, 116)
 
-        samples = scrape_metrics(proxy.admin_port)
+        samples = scrape_when_counted(proxy.admin_port, total_sent)
         stats = stats_by_route(admin_json(proxy.admin_port, "/api/v1/stats"))
         cells = request_cells(samples)
 
@@ -195,7 +207,7 @@ class RequestAccountingTest(FaultlineTestCase):
         except ProtocolError as error:
             self.fail(f"the 502 answering HEAD carried a body, read as the next response: {error}")
         self.assertEqual(second.status, 502)
-        cells = request_cells(scrape_metrics(proxy.admin_port))
+        cells = request_cells(scrape_when_counted(proxy.admin_port, 2))
         self.assertEqual(cells, {("down", "HEAD", "502", "upstream_error"): 1,
                                  ("down", "GET", "502", "upstream_error"): 1})
 
@@ -209,7 +221,7 @@ class RequestAccountingTest(FaultlineTestCase):
             conn.send(b"GET / HTTP/1.1\r\nHost: faultline.test\r\nthis line has no colon\r\n\r\n")
             self.assertEqual(conn.read_response().status, 400)
             conn.close()
-        samples = scrape_metrics(proxy.admin_port)
+        samples = scrape_when_counted(proxy.admin_port, 5)
         cells = request_cells(samples)
         self.assertEqual(sum(cells.values()), 5, cells)
         by_code = {}
@@ -227,6 +239,7 @@ class RequestAccountingTest(FaultlineTestCase):
         conn = self.connect(proxy.port, timeout=15)
         for _ in range(40):
             self.assertEqual(conn.request("GET", "/delay/20").status, 200)
+        scrape_when_counted(proxy.admin_port, 40)
         stats = stats_by_route(admin_json(proxy.admin_port, "/api/v1/stats"))["api"]
         upstream = stats["upstream_duration_seconds"]
         self.assertEqual(upstream["count"], 40)
@@ -306,7 +319,14 @@ class GaugeAndBytesTest(FaultlineTestCase):
         self.assertEqual((response.status, len(response.body)), (200, 50000))
         conn.close()
 
-        samples = scrape_metrics(proxy.admin_port)
+        # A request is counted just after its last byte is written: the client can be
+        # faster than that on a slow (sanitizer) build, so wait for the last one to land.
+        def all_counted():
+            s = scrape_metrics(proxy.admin_port)
+            done = sum_samples(s, "faultline_requests_total", route="api") == 4
+            return s if done else None
+        samples = wait_until(all_counted, timeout=5)
+        self.assertTrue(samples, "the 4 requests were not all counted within 5 s")
         def counted(side, direction):
             return sum_samples(samples, "faultline_network_bytes_total", side=side, direction=direction)
         # 350 000 body bytes went to the client and came from the upstream; 50 000 the other
