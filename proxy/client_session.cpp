@@ -291,7 +291,6 @@ class ClientSession {
                                     original_host.empty() ? std::string_view(upstream_authority)
                                                           : std::string_view(original_host)};
     write_request_head(request, target->origin_form, forwarding, request_framing, request_head_);
-    const bool head_request = request.method() == http::verb::head;
     const bool has_body = !parser.is_done();
 
     UpstreamPool& pool = worker_.pools->for_route(*route);
@@ -349,11 +348,10 @@ class ClientSession {
         ExchangeState exchange;
         std::tie(body, response) =
             co_await (relay_request_body(parser, request_chunked, *upstream, *route, exchange) &&
-                      relay_response(*upstream, *route, head_request, client_keep_alive, exchange));
+                      relay_response(*upstream, *route, client_keep_alive, exchange));
       } else {
         ExchangeState exchange;
-        response =
-            co_await relay_response(*upstream, *route, head_request, client_keep_alive, exchange);
+        response = co_await relay_response(*upstream, *route, client_keep_alive, exchange);
       }
 
       const bool nothing_consumed = !has_body || body.bytes == 0;
@@ -478,15 +476,14 @@ class ClientSession {
   // Response: upstream -> client, header and first piece in one write.
   asio::awaitable<ResponseResult> relay_response(UpstreamConnection& upstream,
                                                  const config::RouteConfig& route,
-                                                 bool head_request, bool client_keep_alive,
-                                                 ExchangeState& exchange) {
+                                                 bool client_keep_alive, ExchangeState& exchange) {
     ResponseResult result;
     std::optional<http::response_parser<http::buffer_body>> parser;
     for (;;) {
       parser.emplace();
       parser->header_limit(kMaxUpstreamHeaderBytes);
       parser->body_limit(boost::none);
-      if (head_request) parser->skip(true);
+      if (head_request_) parser->skip(true);
       error_code ec;
       {
         OperationDeadline deadline(slot_.upstream_read_deadline, route.request_timeout);
@@ -521,7 +518,7 @@ class ClientSession {
       co_return finish_response(result, exchange, upstream);
     }
     const bool upstream_keep_alive = response.keep_alive();
-    const bool bodyless = head_request || result.status == 204 || result.status == 304;
+    const bool bodyless = head_request_ || result.status == 204 || result.status == 304;
     result.close_client = !client_keep_alive || worker_.draining;
     // HEAD and 304 keep the length the upstream announced; a body is sized as received,
     // or chunked when its length is unknown — except towards an HTTP/1.0 client, which
