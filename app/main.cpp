@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "app/bench_command.hpp"
 #include "app/commands.hpp"
 #include "app/logging.hpp"
 
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
 
   auto* version = cli.add_subcommand("version", "Print the version");
 
+  const faultline::app::BenchCommand bench = faultline::app::add_bench_command(cli);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,6 +65,7 @@ int main(int argc, char** argv) {
   if (*demo) return faultline::app::run_demo();
   if (*echo) return faultline::app::run_echo(echo_listen, echo_threads);
   if (*check) return faultline::app::run_check(config_path);
+  if (*bench.subcommand) return faultline::app::run_bench_command(bench);
   if (*version) {
     std::printf("faultline %s\n", FAULTLINE_VERSION);
     return 0;

@@ -1,0 +1,118 @@
+#include "loadgen/bench_metrics.hpp"
+
+#include <atomic>
+#include <limits>
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <prometheus/text_serializer.h>
+
+#include "config/address.hpp"
+#include "metrics/prometheus_buckets.hpp"
+
+namespace faultline::loadgen {
+
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+class BenchCollectable final : public prometheus::Collectable {
+ public:
+  explicit BenchCollectable(const LiveCounters& live) : live_(live) {}
+
+  std::vector<MetricFamily> Collect() const override {
+    std::vector<MetricFamily> families;
+    auto single = [&](std::string name, std::string help, MetricType type, double value) {
+      MetricFamily family{std::move(name), std::move(help), type, {}};
+      ClientMetric metric;
+      if (type == MetricType::Counter) metric.counter.value = value;
+      else metric.gauge.value = value;
+      family.metric.push_back(metric);
+      families.push_back(std::move(family));
+    };
+    single("faultline_bench_requests_total", "Requests finished by the load generator (errors included)",
+           MetricType::Counter, static_cast<double>(live_.requests.value()));
+    MetricFamily errors{"faultline_bench_errors_total", "Failed requests by kind", MetricType::Counter, {}};
+    for (std::size_t i = 0; i < kErrorKindCount; ++i) {
+      ClientMetric metric;
+      metric.label = {{"kind", std::string(error_kind_name(static_cast<ErrorKind>(i)))}};
+      metric.counter.value = static_cast<double>(live_.errors_by_kind[i].value());
+      errors.metric.push_back(metric);
+    }
+    families.push_back(std::move(errors));
+    single("faultline_bench_late_requests_total",
+           "Open model: requests that waited for a free connection past their send time",
+           MetricType::Counter, static_cast<double>(live_.late.value()));
+    single("faultline_bench_inflight_requests", "Requests in flight", MetricType::Gauge,
+           static_cast<double>(live_.inflight.value()));
+    single("faultline_bench_stage", "Index of the running stage (0-based)", MetricType::Gauge,
+           static_cast<double>(stage.load(std::memory_order_relaxed)));
+
+    live_.latency.snapshot_into(scratch_);
+    const metrics::ClassicHistogram classic = metrics::to_classic_buckets(scratch_);
+    MetricFamily duration{"faultline_bench_request_duration_seconds",
+                          "Client-side latency from the intended send time", MetricType::Histogram, {}};
+    ClientMetric metric;
+    metric.histogram.sample_count = classic.count;
+    metric.histogram.sample_sum = classic.sum_seconds;
+    for (std::size_t i = 0; i < metrics::kBucketEdgesSeconds.size(); ++i)
+      metric.histogram.bucket.push_back({classic.cumulative[i], metrics::kBucketEdgesSeconds[i]});
+    metric.histogram.bucket.push_back({classic.cumulative.back(), std::numeric_limits<double>::infinity()});
+    duration.metric.push_back(metric);
+    families.push_back(std::move(duration));
+    return families;
+  }
+
+  std::atomic<std::size_t> stage{0};
+
+ private:
+  const LiveCounters& live_;
+  mutable metrics::HdrHistogram scratch_;  // the exposer scrapes from one thread at a time
+};
+
+class Endpoint final : public BenchMetricsEndpoint {
+ public:
+  Endpoint(const std::string& bind, const std::string& host, const LiveCounters& live)
+      : collectable_(std::make_shared<BenchCollectable>(live)), exposer_(bind, 1) {
+    exposer_.RegisterCollectable(collectable_);
+    const auto ports = exposer_.GetListeningPorts();
+    address_ = host + ":" + std::to_string(ports.empty() ? 0 : ports.front());
+  }
+  std::string address() const override { return address_; }
+  void set_stage(std::size_t index) override { collectable_->stage.store(index, std::memory_order_relaxed); }
+
+ private:
+  std::shared_ptr<BenchCollectable> collectable_;
+  prometheus::Exposer exposer_;
+  std::string address_;
+};
+
+}  // namespace
+
+std::unique_ptr<BenchMetricsEndpoint> start_metrics_endpoint(const BenchPlan& plan,
+                                                             const LiveCounters& live,
+                                                             std::string& error) {
+  config::HostPort listen;
+  if (auto problem = config::parse_listen_address(plan.metrics_listen, listen); !problem.empty()) {
+    error = "--metrics-listen " + plan.metrics_listen + ": " + problem;
+    return nullptr;
+  }
+  const bool ipv6 = listen.host.find(':') != std::string::npos;
+  const std::string host = ipv6 ? "[" + listen.host + "]" : listen.host;
+  try {
+    return std::make_unique<Endpoint>(host + ":" + std::to_string(listen.port), host, live);
+  } catch (const std::exception& e) {
+    error = "--metrics-listen " + plan.metrics_listen + ": cannot listen: " + e.what();
+    return nullptr;
+  }
+}
+
+std::string bench_metrics_text(const LiveCounters& live, std::size_t stage) {
+  BenchCollectable collectable(live);
+  collectable.stage = stage;
+  return prometheus::TextSerializer().Serialize(collectable.Collect());
+}
+
+}  // namespace faultline::loadgen

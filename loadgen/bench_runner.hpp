@@ -1,0 +1,26 @@
+// Runs a BenchPlan: starts the workers, walks the stages (changing users in the closed
+// model), collects each stage's and each interval's numbers at its boundary, decides
+// stress steps, prints progress, and returns the RunResult. It owns threads and clocks;
+// every decision it takes is one of the pure functions of run_result.hpp.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "loadgen/plan.hpp"
+#include "loadgen/run_result.hpp"
+
+namespace faultline::loadgen {
+
+struct RunHooks {
+  // Called about once a second with the live progress line (for a terminal).
+  std::function<void(const std::string& line)> progress;
+  // Called once the --metrics-listen endpoint is up, with its address.
+  std::function<void(const std::string& address)> metrics_listening;
+};
+
+// Returns an error message when the run could not start (unresolvable host, metrics
+// address taken), or "" after storing the outcome in `out`.
+std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& out);
+
+}  // namespace faultline::loadgen

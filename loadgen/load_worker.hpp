@@ -1,0 +1,76 @@
+// One load-generating thread: its own event loop (Asio io_context), its share of the
+// connections and, in the open model, its share of the schedule (requests i with
+// i mod workers = index). Everything a worker records goes to its own PeriodStats and its
+// stripe of LiveCounters; the coordinator (bench_runner) talks to it only through the
+// methods below, which hand a small job to the worker's thread and wait for it.
+//
+// This header is free of Asio; the networking lives in load_worker.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "loadgen/live_counters.hpp"
+#include "loadgen/plan.hpp"
+#include "loadgen/rate_schedule.hpp"
+#include "loadgen/request_mix.hpp"
+#include "loadgen/tally.hpp"
+#include "metrics/hdr_histogram.hpp"
+
+namespace faultline::loadgen {
+
+using Clock = std::chrono::steady_clock;
+
+// What happened since the previous harvest.
+struct PeriodStats {
+  Tally tally;
+  metrics::HdrHistogram latency;  // µs from the intended send time, answered requests only
+};
+
+// A resolved numeric address ("127.0.0.1", "::1") and port.
+struct Endpoint {
+  std::string address;
+  std::uint16_t port = 0;
+};
+// Resolves the target's host once, before the run. Returns an error message or "".
+std::string resolve_endpoint(const std::string& host, std::uint16_t port, Endpoint& out);
+
+struct WorkerSetup {
+  std::size_t index = 0;
+  std::size_t workers = 1;
+  const BenchPlan* plan = nullptr;
+  const RequestMix* mix = nullptr;
+  const RateSchedule* schedule = nullptr;  // open model only
+  LiveCounters* live = nullptr;
+  Endpoint endpoint;
+  unsigned connections = 1;  // this worker's connection slots
+};
+
+class LoadWorker {
+ public:
+  explicit LoadWorker(WorkerSetup setup);
+  ~LoadWorker();
+  LoadWorker(const LoadWorker&) = delete;
+  LoadWorker& operator=(const LoadWorker&) = delete;
+
+  // Starts the thread; the schedule's time 0 is `run_start`.
+  void start(Clock::time_point run_start);
+  // Closed model: how many of this worker's connections send (the others idle).
+  void set_users(unsigned users);
+  // Takes what was recorded since the previous harvest.
+  PeriodStats harvest();
+  // Sends nothing new from now on. Open model: requests due before `stop_at` (from the
+  // run's start) that no connection was free to send are counted as unsent errors.
+  void stop(std::chrono::nanoseconds stop_at);
+  // Waits until the requests in flight have finished (each within the timeout).
+  void join();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace faultline::loadgen

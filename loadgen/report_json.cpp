@@ -1,0 +1,112 @@
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "loadgen/report.hpp"
+
+namespace faultline::loadgen {
+
+namespace {
+
+namespace json = boost::json;
+
+json::object latency_object(const metrics::HdrHistogram& histogram) {
+  const LatencySummary s = summarize_latency(histogram);
+  return json::object{{"mean", s.mean}, {"p50", s.p50},   {"p95", s.p95},
+                      {"p99", s.p99},   {"p999", s.p999}, {"max", s.max}};
+}
+
+json::object errors_object(const Tally& tally) {
+  json::object errors;
+  for (std::size_t i = 0; i < kErrorKindCount; ++i)
+    errors[error_kind_name(static_cast<ErrorKind>(i))] = tally.errors_by_kind[i];
+  return errors;
+}
+
+json::object step_object(const StressOutcome::Step& step) {
+  return json::object{{"rate", step.rate}, {"p95_seconds", step.p95_seconds}, {"error_rate", step.error_rate}};
+}
+
+}  // namespace
+
+std::string json_report(const RunResult& r, const Verdict& verdict) {
+  json::object root;
+  root["url"] = r.url;
+  root["model"] = r.model == LoadModel::open ? "open" : "closed";
+  root["connections"] = r.connections;
+  root["threads"] = r.threads;
+  root["requests"] = r.total.requests;
+  root["errors"] = r.total.errors();
+  root["errors_by_kind"] = errors_object(r.total);
+  root["error_rate"] = r.total.error_rate();
+  root["status_4xx"] = r.total.status_4xx;
+  root["late"] = r.total.late;
+  root["duration_seconds"] = r.seconds;
+  root["rps"] = r.rps();
+  root["latency_seconds"] = latency_object(r.latency);
+
+  json::array stages;
+  for (const StageResult& stage : r.stages) {
+    stages.push_back(json::object{{"name", stage.name},
+                                  {"load", stage.load},
+                                  {"duration_seconds", stage.seconds},
+                                  {"requests", stage.tally.requests},
+                                  {"errors", stage.tally.errors()},
+                                  {"errors_by_kind", errors_object(stage.tally)},
+                                  {"rps", stage.rps()},
+                                  {"latency_seconds", latency_object(stage.latency)}});
+  }
+  root["stages"] = std::move(stages);
+
+  json::array intervals;
+  for (const IntervalResult& i : r.intervals) {
+    intervals.push_back(json::object{{"start_seconds", i.start_seconds},
+                                     {"duration_seconds", i.seconds},
+                                     {"requests", i.requests},
+                                     {"errors", i.errors},
+                                     {"error_rate", i.error_rate()},
+                                     {"rps", i.rps()},
+                                     {"p50_seconds", i.p50},
+                                     {"p99_seconds", i.p99}});
+  }
+  root["intervals"] = std::move(intervals);
+  if (r.intervals.size() >= 2) {
+    const IntervalResult& first = r.intervals.front();
+    const IntervalResult& last = r.intervals.back();
+    root["drift"] = json::object{{"p99_first_seconds", first.p99},
+                                 {"p99_last_seconds", last.p99},
+                                 {"error_rate_first", first.error_rate()},
+                                 {"error_rate_last", last.error_rate()}};
+  }
+
+  if (r.stress) {
+    json::object stress;
+    stress["last_good"] = r.stress->last_good ? json::value(step_object(*r.stress->last_good)) : nullptr;
+    if (r.stress->broke_at) {
+      json::object broke{{"rate", r.stress->broke_at->rate}, {"reason", r.stress->reason},
+                         {"p95_seconds", r.stress->broke_at->p95_seconds},
+                         {"error_rate", r.stress->broke_at->error_rate}};
+      stress["broke_at"] = std::move(broke);
+    } else {
+      stress["broke_at"] = nullptr;
+    }
+    root["stress"] = std::move(stress);
+  }
+
+  json::array thresholds;
+  for (const ThresholdResult& t : verdict.thresholds)
+    thresholds.push_back(json::object{{"threshold", t.threshold.text}, {"actual", t.actual}, {"passed", t.passed}});
+  root["thresholds"] = std::move(thresholds);
+  if (!verdict.baseline_file.empty()) {
+    json::array checks;
+    for (const BaselineCheck& b : verdict.baseline)
+      checks.push_back(json::object{{"metric", b.metric}, {"baseline", b.baseline}, {"current", b.current},
+                                    {"change", b.change}, {"passed", b.passed}});
+    root["baseline"] = json::object{{"file", verdict.baseline_file},
+                                    {"max_regression", verdict.max_regression},
+                                    {"checks", std::move(checks)}};
+  }
+  root["passed"] = verdict.passed();
+  return json::serialize(root) + "\n";
+}
+
+}  // namespace faultline::loadgen
