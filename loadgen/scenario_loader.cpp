@@ -183,6 +183,7 @@ class ScenarioReader {
     const toml::array* stages = root.read_array("stages", "[[stages]]");
     if (stages == nullptr) return;
     double previous_rate = -1;
+    bool both_in_one_stage = false;
     for (std::size_t index = 0; index < stages->size(); ++index) {
       const toml::node& element = *stages->get(index);
       const std::string path = config::detail::index_key_path("stages", index);
@@ -200,7 +201,10 @@ class ScenarioReader {
       const toml::node* rate = read_rate(reader, "rate", stage.rate);
       const bool has_from = read_rate(reader, "from", stage.from_rate) != nullptr;
       const toml::node* users = reader.read_integer("users", 0, 100'000, stage.users);
-      if (rate && users) reader.error("users", users, "a stage has a rate (open model) or users (closed), not both");
+      if (rate && users) {
+        reader.error("users", users, "a stage has a rate (open model) or users (closed), not both");
+        both_in_one_stage = true;
+      }
       if (has_from && !rate) reader.error("from", table->get("from"), "'from' needs a 'rate' to ramp to");
       if (rate) {
         any_rate_ = true;
@@ -214,7 +218,7 @@ class ScenarioReader {
       plan_.stages.push_back(stage);
     }
     if (stages->empty()) root.error("stages", stages, "no stages: add a [[stages]] table");
-    if (any_rate_ && any_users_) root.error("stages", stages, "stages mix rate and users: use one model");
+    if (any_rate_ && any_users_ && !both_in_one_stage) root.error("stages", stages, "stages mix rate and users: use one model");
   }
 
   void read_stress(TableReader& root) {
