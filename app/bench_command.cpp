@@ -46,23 +46,27 @@ BenchCommand add_bench_command(CLI::App& cli) {
   command.subcommand = bench;
   // Load-shaping flags are remembered by name: with -s they belong in the scenario file.
   auto shaping = [&f](CLI::Option* option) {
-    option->each([&f, name = option->get_name()](const std::string&) { f.set_flags.push_back(name); });
+    option->each(
+        [&f, name = option->get_name()](const std::string&) { f.set_flags.push_back(name); });
     return option;
   };
   bench->add_option("url", f.url, "Target URL, e.g. http://127.0.0.1:8080/api");
-  bench->add_option("-s,--scenario", f.scenario, "Scenario file (TOML): stages, request mix, thresholds");
+  bench->add_option("-s,--scenario", f.scenario,
+                    "Scenario file (TOML): stages, request mix, thresholds");
   shaping(bench->add_option("--rate", f.rate, "Open model: requests/s at a constant pace"));
   shaping(bench->add_option("-c,--connections", f.connections,
                             "Closed model: connections sending back to back (default 10); "
                             "open model: cap on requests in flight (default 64)"));
-  shaping(bench->add_option("-d,--duration", f.duration, "Length of the run")->capture_default_str())
+  shaping(
+      bench->add_option("-d,--duration", f.duration, "Length of the run")->capture_default_str())
       ->each([&f](const std::string&) { f.duration_set = true; });
   bench->add_option("-t,--threads", f.threads, "Worker threads (default: one per core)");
   shaping(bench->add_option("-X,--method", f.method, "Request method")->capture_default_str());
   shaping(bench->add_option("-H,--header", f.headers, "Request header 'Name: value' (repeatable)"));
   shaping(bench->add_option("--body", f.body, "Request body, or @file"));
-  bench->add_option("--threshold", f.thresholds,
-                    "Pass/fail: p50|p95|p99|p999|max|mean<DURATION or error_rate<FRACTION (repeatable)");
+  bench->add_option(
+      "--threshold", f.thresholds,
+      "Pass/fail: p50|p95|p99|p999|max|mean<DURATION or error_rate<FRACTION (repeatable)");
   bench->add_option("--json", f.json_path, "Write the JSON report to FILE ('-' = stdout)");
   bench->add_option("--baseline", f.baseline, "A previous --json report to compare with");
   bench->add_option("--max-regression", f.max_regression, "Allowed regression against --baseline")
@@ -70,15 +74,18 @@ BenchCommand add_bench_command(CLI::App& cli) {
   shaping(bench->add_option("--stress", f.stress, "Stress: rising rates, e.g. 50,100,200,400"));
   shaping(bench->add_option("--step-duration", f.step_duration, "Stress: length of each step")
               ->capture_default_str());
-  shaping(bench->add_option("--break-p95", f.break_p95, "Stress: a step breaks when P95 exceeds this")
-              ->capture_default_str());
-  shaping(bench->add_option("--break-error-rate", f.break_error_rate,
-                            "Stress: a step breaks when the error rate exceeds this (default 0.1)"));
+  shaping(
+      bench->add_option("--break-p95", f.break_p95, "Stress: a step breaks when P95 exceeds this")
+          ->capture_default_str());
+  shaping(
+      bench->add_option("--break-error-rate", f.break_error_rate,
+                        "Stress: a step breaks when the error rate exceeds this (default 0.1)"));
   bench->add_option("--metrics-listen", f.metrics_listen,
                     "Serve the generator's own Prometheus metrics on ADDR while running");
   shaping(bench->add_option("--timeout", f.timeout, "Per-request timeout, connect included")
               ->capture_default_str());
-  shaping(bench->add_option("--interval", f.interval, "Soak report interval")->capture_default_str());
+  shaping(
+      bench->add_option("--interval", f.interval, "Soak report interval")->capture_default_str());
   return command;
 }
 
@@ -86,7 +93,8 @@ int run_bench_command(const BenchCommand& command) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   loadgen::FlagsResult parsed = loadgen::plan_from_flags(*command.flags, cores);
   if (!parsed.plan) {
-    for (const std::string& error : parsed.errors) std::fprintf(stderr, "faultline bench: %s\n", error.c_str());
+    for (const std::string& error : parsed.errors)
+      std::fprintf(stderr, "faultline bench: %s\n", error.c_str());
     std::fprintf(stderr, "Run 'faultline bench --help' for the options.\n");
     return 2;
   }
@@ -98,11 +106,13 @@ int run_bench_command(const BenchCommand& command) {
     std::string text;
     loadgen::BaselineNumbers numbers;
     if (!read_text_file(plan.baseline->path, text)) {
-      std::fprintf(stderr, "faultline bench: --baseline %s: cannot read the file\n", plan.baseline->path.c_str());
+      std::fprintf(stderr, "faultline bench: --baseline %s: cannot read the file\n",
+                   plan.baseline->path.c_str());
       return 2;
     }
     if (auto error = loadgen::parse_baseline(text, numbers); !error.empty()) {
-      std::fprintf(stderr, "faultline bench: --baseline %s: %s\n", plan.baseline->path.c_str(), error.c_str());
+      std::fprintf(stderr, "faultline bench: --baseline %s: %s\n", plan.baseline->path.c_str(),
+                   error.c_str());
       return 2;
     }
     baseline = numbers;
@@ -129,18 +139,21 @@ int run_bench_command(const BenchCommand& command) {
   }
   if (terminal) std::fprintf(stderr, "\r\033[K");
 
-  verdict.thresholds = loadgen::evaluate_thresholds(plan.thresholds, loadgen::threshold_inputs(result));
+  verdict.thresholds =
+      loadgen::evaluate_thresholds(plan.thresholds, loadgen::threshold_inputs(result));
   if (baseline) {
     verdict.baseline_file = plan.baseline->path;
     verdict.max_regression = plan.baseline->max_regression;
-    verdict.baseline =
-        loadgen::compare_to_baseline(loadgen::baseline_numbers(result), *baseline, plan.baseline->max_regression);
+    verdict.baseline = loadgen::compare_to_baseline(loadgen::baseline_numbers(result), *baseline,
+                                                    plan.baseline->max_regression);
   }
   const std::string text = loadgen::text_report(result, verdict);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
-  if (!plan.json_path.empty() && !write_text_file(plan.json_path, loadgen::json_report(result, verdict))) {
-    std::fprintf(stderr, "faultline bench: --json %s: cannot write the file\n", plan.json_path.c_str());
+  if (!plan.json_path.empty() &&
+      !write_text_file(plan.json_path, loadgen::json_report(result, verdict))) {
+    std::fprintf(stderr, "faultline bench: --json %s: cannot write the file\n",
+                 plan.json_path.c_str());
     return 1;
   }
   if (result.total.requests > 0 && result.latency.count() == 0) {

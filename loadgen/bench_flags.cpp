@@ -15,8 +15,9 @@ bool read_duration(const std::string& flag, const std::string& text, Micros& out
                    std::vector<std::string>& errors) {
   auto parsed = config::parse_duration(text);
   if (!parsed || parsed->count() <= 0) {
-    errors.push_back(flag + " " + text + ": " +
-                     (parsed ? std::string("must be greater than 0") : config::duration_error(text)));
+    errors.push_back(
+        flag + " " + text + ": " +
+        (parsed ? std::string("must be greater than 0") : config::duration_error(text)));
     return false;
   }
   out = *parsed;
@@ -67,7 +68,8 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
   std::vector<std::string>& errors = result.errors;
 
   if (!flags.scenario.empty()) {
-    if (!flags.url.empty()) errors.push_back("give a URL or -s SCENARIO, not both (the scenario has [target] url)");
+    if (!flags.url.empty())
+      errors.push_back("give a URL or -s SCENARIO, not both (the scenario has [target] url)");
     for (const std::string& name : flags.set_flags)
       errors.push_back(name + " cannot be combined with -s: set it in the scenario file");
     if (!errors.empty()) return result;
@@ -138,7 +140,8 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
       double rate = 0;
       auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), rate);
       if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || !(rate > 0)) {
-        errors.push_back("--stress " + flags.stress + ": expected rising rates like 50,100,200,400");
+        errors.push_back("--stress " + flags.stress +
+                         ": expected rising rates like 50,100,200,400");
         break;
       }
       stress.rates.push_back(rate);
@@ -150,7 +153,8 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
     if (flags.break_error_rate) stress.break_error_rate = *flags.break_error_rate;
     plan.stress = stress;
     plan.model = LoadModel::open;
-    if (flags.duration_set) errors.push_back("--duration does not apply to --stress: use --step-duration");
+    if (flags.duration_set)
+      errors.push_back("--duration does not apply to --stress: use --step-duration");
   } else {
     Stage stage;
     stage.name = "1";

@@ -27,14 +27,18 @@ class BenchCollectable final : public prometheus::Collectable {
     auto single = [&](std::string name, std::string help, MetricType type, double value) {
       MetricFamily family{std::move(name), std::move(help), type, {}};
       ClientMetric metric;
-      if (type == MetricType::Counter) metric.counter.value = value;
-      else metric.gauge.value = value;
+      if (type == MetricType::Counter)
+        metric.counter.value = value;
+      else
+        metric.gauge.value = value;
       family.metric.push_back(metric);
       families.push_back(std::move(family));
     };
-    single("faultline_bench_requests_total", "Requests finished by the load generator (errors included)",
-           MetricType::Counter, static_cast<double>(live_.requests.value()));
-    MetricFamily errors{"faultline_bench_errors_total", "Failed requests by kind", MetricType::Counter, {}};
+    single("faultline_bench_requests_total",
+           "Requests finished by the load generator (errors included)", MetricType::Counter,
+           static_cast<double>(live_.requests.value()));
+    MetricFamily errors{
+        "faultline_bench_errors_total", "Failed requests by kind", MetricType::Counter, {}};
     for (std::size_t i = 0; i < kErrorKindCount; ++i) {
       ClientMetric metric;
       metric.label = {{"kind", std::string(error_kind_name(static_cast<ErrorKind>(i)))}};
@@ -53,13 +57,16 @@ class BenchCollectable final : public prometheus::Collectable {
     live_.latency.snapshot_into(scratch_);
     const metrics::ClassicHistogram classic = metrics::to_classic_buckets(scratch_);
     MetricFamily duration{"faultline_bench_request_duration_seconds",
-                          "Client-side latency from the intended send time", MetricType::Histogram, {}};
+                          "Client-side latency from the intended send time",
+                          MetricType::Histogram,
+                          {}};
     ClientMetric metric;
     metric.histogram.sample_count = classic.count;
     metric.histogram.sample_sum = classic.sum_seconds;
     for (std::size_t i = 0; i < metrics::kBucketEdgesSeconds.size(); ++i)
       metric.histogram.bucket.push_back({classic.cumulative[i], metrics::kBucketEdgesSeconds[i]});
-    metric.histogram.bucket.push_back({classic.cumulative.back(), std::numeric_limits<double>::infinity()});
+    metric.histogram.bucket.push_back(
+        {classic.cumulative.back(), std::numeric_limits<double>::infinity()});
     duration.metric.push_back(metric);
     families.push_back(std::move(duration));
     return families;
@@ -81,7 +88,9 @@ class Endpoint final : public BenchMetricsEndpoint {
     address_ = host + ":" + std::to_string(ports.empty() ? 0 : ports.front());
   }
   std::string address() const override { return address_; }
-  void set_stage(std::size_t index) override { collectable_->stage.store(index, std::memory_order_relaxed); }
+  void set_stage(std::size_t index) override {
+    collectable_->stage.store(index, std::memory_order_relaxed);
+  }
 
  private:
   std::shared_ptr<BenchCollectable> collectable_;

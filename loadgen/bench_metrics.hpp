@@ -1,11 +1,11 @@
 // --metrics-listen: the load generator's own client-side numbers on a Prometheus endpoint
 // while it runs, so a dashboard can put them beside the proxy's:
 //   faultline_bench_requests_total                   counter   finished requests
-//   faultline_bench_errors_total{kind}               counter   connect, timeout, status_5xx, io, unsent
-//   faultline_bench_late_requests_total              counter   open model: waited for a connection
-//   faultline_bench_inflight_requests                gauge
-//   faultline_bench_stage                            gauge     index of the running stage
-//   faultline_bench_request_duration_seconds         histogram from the intended send time,
+//   faultline_bench_errors_total{kind}               counter   connect, timeout, status_5xx, io,
+//   unsent faultline_bench_late_requests_total              counter   open model: waited for a
+//   connection faultline_bench_inflight_requests                gauge faultline_bench_stage gauge
+//   index of the running stage faultline_bench_request_duration_seconds         histogram from the
+//   intended send time,
 //                                                               the proxy's fixed buckets
 #pragma once
 

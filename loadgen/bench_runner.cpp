@@ -9,8 +9,8 @@
 
 #include "loadgen/bench_metrics.hpp"
 #include "loadgen/load_worker.hpp"
-#include "loadgen/report.hpp"
 #include "loadgen/rate_schedule.hpp"
+#include "loadgen/report.hpp"
 #include "loadgen/request_mix.hpp"
 
 namespace faultline::loadgen {
@@ -29,8 +29,10 @@ unsigned share(unsigned total, std::size_t workers, std::size_t index) {
 
 std::string rate_text(double rate) {
   char text[32];
-  if (rate == std::floor(rate)) std::snprintf(text, sizeof text, "%.0f/s", rate);
-  else std::snprintf(text, sizeof text, "%.2f/s", rate);
+  if (rate == std::floor(rate))
+    std::snprintf(text, sizeof text, "%.0f/s", rate);
+  else
+    std::snprintf(text, sizeof text, "%.2f/s", rate);
   return text;
 }
 
@@ -145,9 +147,11 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   nanoseconds stop_at{0};
   for (;;) {
     const nanoseconds boundary = std::min(stage_end, next_tick);
-    const Clock::time_point boundary_time = run_start + std::chrono::duration_cast<Clock::duration>(boundary);
+    const Clock::time_point boundary_time =
+        run_start + std::chrono::duration_cast<Clock::duration>(boundary);
     while (Clock::now() < boundary_time) {
-      std::this_thread::sleep_until(hooks.progress ? std::min(boundary_time, next_progress) : boundary_time);
+      std::this_thread::sleep_until(hooks.progress ? std::min(boundary_time, next_progress)
+                                                   : boundary_time);
       if (hooks.progress && Clock::now() >= next_progress) {
         const std::uint64_t requests = live.requests.value();
         live.latency.snapshot_into(progress_scratch);
@@ -208,7 +212,8 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
                              static_cast<double>(last.latency.quantile(0.95)) / 1e6,
                              last.tally.error_rate()};
     const std::string reason = step_break_reason(last.tally, last.latency, *plan.stress);
-    if (reason.empty()) result.stress->last_good = step;
+    if (reason.empty())
+      result.stress->last_good = step;
     else {
       result.stress->broke_at = step;
       result.stress->reason = reason;

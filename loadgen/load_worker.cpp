@@ -12,12 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 
 #include "loadgen/response_parser.hpp"
 
@@ -61,8 +61,8 @@ struct LoadWorker::Impl {
     std::size_t slot;
     bool busy = false;
     bool timed_out = false;
-    bool reused = false;   // the request went on a connection that had answered before
-    bool retried = false;  // already resent once after a stale keep-alive close
+    bool reused = false;         // the request went on a connection that had answered before
+    bool retried = false;        // already resent once after a stale keep-alive close
     Clock::time_point intended;  // latency counts from here
     Clock::time_point started;   // the timeout counts from here
     const PreparedRequest* request = nullptr;
@@ -87,7 +87,8 @@ struct LoadWorker::Impl {
     if (open) {
       // LIFO: the most recently used (warm, connected) connection goes first, so a slow
       // rate uses few connections.
-      for (auto it = connections.rbegin(); it != connections.rend(); ++it) idle.push_back(it->get());
+      for (auto it = connections.rbegin(); it != connections.rend(); ++it)
+        idle.push_back(it->get());
       next_index = setup.index;
       end_index = setup.schedule->total();
     }
@@ -101,8 +102,10 @@ struct LoadWorker::Impl {
 
   void begin() {
     arm_watchdog();
-    if (open) arm_dispatch_timer();
-    else activate_users();
+    if (open)
+      arm_dispatch_timer();
+    else
+      activate_users();
   }
 
   void arm_dispatch_timer() {
@@ -208,9 +211,12 @@ struct LoadWorker::Impl {
       }
       if (ec) return fail_or_retry(c);
       switch (c.parser.feed(c.buffer.data(), n)) {
-        case ResponseParser::Result::done: return complete(c);
-        case ResponseParser::Result::error: return fail(c, ErrorKind::io);
-        case ResponseParser::Result::need_more: break;
+        case ResponseParser::Result::done:
+          return complete(c);
+        case ResponseParser::Result::error:
+          return fail(c, ErrorKind::io);
+        case ResponseParser::Result::need_more:
+          break;
       }
     }
   }
@@ -324,7 +330,8 @@ struct LoadWorker::Impl {
         const std::uint64_t unsent = (end_index - next_index + setup.workers - 1) / setup.workers;
         period.tally.errors_of(ErrorKind::unsent) += unsent;
         period.tally.requests += unsent;
-        setup.live->errors_by_kind[static_cast<std::size_t>(ErrorKind::unsent)].add(setup.index, unsent);
+        setup.live->errors_by_kind[static_cast<std::size_t>(ErrorKind::unsent)].add(setup.index,
+                                                                                    unsent);
         setup.live->requests.add(setup.index, unsent);
         next_index = end_index;
       }
@@ -371,7 +378,8 @@ LoadWorker::LoadWorker(WorkerSetup setup) : impl_(std::make_unique<Impl>(std::mo
 
 LoadWorker::~LoadWorker() {
   if (impl_->thread.joinable()) {
-    asio::post(impl_->io, [impl = impl_.get()] { impl->stop_sending(std::chrono::nanoseconds(0)); });
+    asio::post(impl_->io,
+               [impl = impl_.get()] { impl->stop_sending(std::chrono::nanoseconds(0)); });
     impl_->thread.join();
   }
 }

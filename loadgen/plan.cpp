@@ -45,10 +45,12 @@ std::vector<std::string> validate_plan(const BenchPlan& plan) {
     }
     if (!plan.stages.empty() && !any_rate) problems.push_back("every stage has rate 0");
   } else {
-    if (plan.max_connections() == 0) problems.push_back("closed model: connections (users) must be at least 1");
+    if (plan.max_connections() == 0)
+      problems.push_back("closed model: connections (users) must be at least 1");
   }
   for (const Stage& s : plan.stages)
-    if (s.duration.count() <= 0) problems.push_back("stage " + s.name + ": duration must be greater than 0");
+    if (s.duration.count() <= 0)
+      problems.push_back("stage " + s.name + ": duration must be greater than 0");
   if (plan.stress) {
     if (plan.model != LoadModel::open) problems.push_back("stress runs use the open model (rates)");
     if (plan.stress->rates.empty()) problems.push_back("stress needs at least one rate");

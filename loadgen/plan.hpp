@@ -48,7 +48,7 @@ struct StressSettings {
 };
 
 struct BaselineGate {
-  std::string path;            // a previous --json report
+  std::string path;             // a previous --json report
   double max_regression = 0.1;  // fraction: 0.1 = 10 %
 };
 
@@ -56,11 +56,11 @@ struct BenchPlan {
   TargetUrl target;
   std::vector<RequestTemplate> requests;  // at least one
   LoadModel model = LoadModel::closed;
-  unsigned connections = 0;  // closed: users when no stages; open: cap on requests in flight
-  unsigned threads = 0;  // 0 = one per core (at most one per connection)
+  unsigned connections = 0;   // closed: users when no stages; open: cap on requests in flight
+  unsigned threads = 0;       // 0 = one per core (at most one per connection)
   std::vector<Stage> stages;  // at least one (or built from stress)
   std::optional<StressSettings> stress;
-  Micros timeout = std::chrono::seconds(10);  // per request, connect included
+  Micros timeout = std::chrono::seconds(10);   // per request, connect included
   Micros interval = std::chrono::seconds(10);  // soak intervals in the report
   std::vector<Threshold> thresholds;
   std::optional<BaselineGate> baseline;

@@ -52,8 +52,10 @@ std::chrono::nanoseconds RateSchedule::due_time(std::uint64_t index) const {
   const Segment* segment = nullptr;
   for (const Segment& s : segments_) {
     if (s.count() <= 0) continue;
-    if (s.count_before <= n + kCountEpsilon) segment = &s;
-    else break;
+    if (s.count_before <= n + kCountEpsilon)
+      segment = &s;
+    else
+      break;
   }
   if (segment == nullptr) return std::chrono::nanoseconds(0);
   const double k = n - segment->count_before;  // requests into this segment

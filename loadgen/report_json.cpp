@@ -23,7 +23,8 @@ json::object errors_object(const Tally& tally) {
 }
 
 json::object step_object(const StressOutcome::Step& step) {
-  return json::object{{"rate", step.rate}, {"p95_seconds", step.p95_seconds}, {"error_rate", step.error_rate}};
+  return json::object{
+      {"rate", step.rate}, {"p95_seconds", step.p95_seconds}, {"error_rate", step.error_rate}};
 }
 
 }  // namespace
@@ -80,9 +81,11 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
 
   if (r.stress) {
     json::object stress;
-    stress["last_good"] = r.stress->last_good ? json::value(step_object(*r.stress->last_good)) : nullptr;
+    stress["last_good"] =
+        r.stress->last_good ? json::value(step_object(*r.stress->last_good)) : nullptr;
     if (r.stress->broke_at) {
-      json::object broke{{"rate", r.stress->broke_at->rate}, {"reason", r.stress->reason},
+      json::object broke{{"rate", r.stress->broke_at->rate},
+                         {"reason", r.stress->reason},
                          {"p95_seconds", r.stress->broke_at->p95_seconds},
                          {"error_rate", r.stress->broke_at->error_rate}};
       stress["broke_at"] = std::move(broke);
@@ -94,13 +97,17 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
 
   json::array thresholds;
   for (const ThresholdResult& t : verdict.thresholds)
-    thresholds.push_back(json::object{{"threshold", t.threshold.text}, {"actual", t.actual}, {"passed", t.passed}});
+    thresholds.push_back(
+        json::object{{"threshold", t.threshold.text}, {"actual", t.actual}, {"passed", t.passed}});
   root["thresholds"] = std::move(thresholds);
   if (!verdict.baseline_file.empty()) {
     json::array checks;
     for (const BaselineCheck& b : verdict.baseline)
-      checks.push_back(json::object{{"metric", b.metric}, {"baseline", b.baseline}, {"current", b.current},
-                                    {"change", b.change}, {"passed", b.passed}});
+      checks.push_back(json::object{{"metric", b.metric},
+                                    {"baseline", b.baseline},
+                                    {"current", b.current},
+                                    {"change", b.change},
+                                    {"passed", b.passed}});
     root["baseline"] = json::object{{"file", verdict.baseline_file},
                                     {"max_regression", verdict.max_regression},
                                     {"checks", std::move(checks)}};

@@ -52,17 +52,18 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
          r.model == LoadModel::open ? "open" : "closed", r.url.c_str(), r.connections, r.threads,
          r.seconds);
   append(out, "  Latency %s  mean %s  stdev %s  max %s\n",
-         r.model == LoadModel::open ? "(from the intended send time, coordinated omission corrected)"
-                                    : "(closed model: from the actual send time)",
+         r.model == LoadModel::open
+             ? "(from the intended send time, coordinated omission corrected)"
+             : "(closed model: from the actual send time)",
          format_seconds(s.mean).c_str(), format_seconds(s.stddev).c_str(),
          format_seconds(s.max).c_str());
   append(out, "  Latency Distribution (HdrHistogram, %llu answered requests)\n",
          static_cast<unsigned long long>(s.count));
-  const std::pair<const char*, double> rows[] = {{"50.000%", s.p50},  {"75.000%", s.p75},
-                                                 {"90.000%", s.p90},  {"95.000%", s.p95},
-                                                 {"99.000%", s.p99},  {"99.900%", s.p999},
-                                                 {"99.990%", s.p9999}, {"100.000%", s.max}};
-  for (const auto& [label, value] : rows) append(out, "  %8s  %10s\n", label, format_seconds(value).c_str());
+  const std::pair<const char*, double> rows[] = {
+      {"50.000%", s.p50}, {"75.000%", s.p75},  {"90.000%", s.p90},   {"95.000%", s.p95},
+      {"99.000%", s.p99}, {"99.900%", s.p999}, {"99.990%", s.p9999}, {"100.000%", s.max}};
+  for (const auto& [label, value] : rows)
+    append(out, "  %8s  %10s\n", label, format_seconds(value).c_str());
 
   if (r.stages.size() > 1) {
     append(out, "  Stages\n  %-12s %-18s %8s %10s %8s %9s %9s %9s\n", "stage", "load", "seconds",
@@ -70,14 +71,15 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
     for (const StageResult& stage : r.stages) {
       const LatencySummary ls = summarize_latency(stage.latency);
       append(out, "  %-12s %-18s %8.2f %10llu %8llu %9.1f %9s %9s\n", stage.name.c_str(),
-             stage.load.c_str(), stage.seconds, static_cast<unsigned long long>(stage.tally.requests),
+             stage.load.c_str(), stage.seconds,
+             static_cast<unsigned long long>(stage.tally.requests),
              static_cast<unsigned long long>(stage.tally.errors()), stage.rps(),
              format_seconds(ls.p95).c_str(), format_seconds(ls.p99).c_str());
     }
   }
   if (r.intervals.size() > 1) {
-    append(out, "  Intervals\n  %9s %10s %8s %9s %9s %9s\n", "start", "requests", "errors",
-           "req/s", "p50", "p99");
+    append(out, "  Intervals\n  %9s %10s %8s %9s %9s %9s\n", "start", "requests", "errors", "req/s",
+           "p50", "p99");
     for (const IntervalResult& i : r.intervals) {
       append(out, "  %8.0fs %10llu %8llu %9.1f %9s %9s\n", i.start_seconds,
              static_cast<unsigned long long>(i.requests), static_cast<unsigned long long>(i.errors),
@@ -132,7 +134,8 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
 std::string progress_line(double elapsed, double total, double rate, std::uint64_t requests,
                           std::uint64_t errors, double p99) {
   char line[160];
-  const double error_rate = requests == 0 ? 0 : static_cast<double>(errors) / static_cast<double>(requests);
+  const double error_rate =
+      requests == 0 ? 0 : static_cast<double>(errors) / static_cast<double>(requests);
   std::snprintf(line, sizeof line, "[%6.1fs/%.1fs] %9.1f req/s  errors %llu (%s)  p99 %s", elapsed,
                 total, rate, static_cast<unsigned long long>(errors), percent(error_rate).c_str(),
                 format_seconds(p99).c_str());

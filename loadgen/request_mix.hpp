@@ -12,7 +12,7 @@
 namespace faultline::loadgen {
 
 struct PreparedRequest {
-  std::string wire;  // request line, headers, blank line, body
+  std::string wire;   // request line, headers, blank line, body
   bool head = false;  // a HEAD request: its response has no body
 };
 

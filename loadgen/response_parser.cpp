@@ -16,13 +16,14 @@ char lower(char c) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -41,7 +42,8 @@ bool has_token(std::string_view value, std::string_view token) {
 // The last coding of a Transfer-Encoding value is "chunked".
 bool last_coding_is_chunked(std::string_view value) {
   const std::size_t comma = value.rfind(',');
-  return iequals(trim(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
+  return iequals(trim(comma == std::string_view::npos ? value : value.substr(comma + 1)),
+                 "chunked");
 }
 
 }  // namespace
@@ -104,8 +106,10 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
       chunked = last_coding_is_chunked(value);
       if (!chunked) keep_alive_ = false;  // the body ends at close (RFC 9112 §6.3 item 4)
     } else if (iequals(name, "connection")) {
-      if (has_token(value, "close")) keep_alive_ = false;
-      else if (http10 && has_token(value, "keep-alive")) keep_alive_ = true;
+      if (has_token(value, "close"))
+        keep_alive_ = false;
+      else if (http10 && has_token(value, "keep-alive"))
+        keep_alive_ = true;
     }
   }
 
@@ -128,7 +132,8 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
 }
 
 bool ResponseParser::take_line(const char*& p, const char* end) {
-  const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+  const char* nl =
+      static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
   const char* stop = nl ? nl + 1 : end;
   line_.append(p, stop);
   p = stop;
@@ -170,7 +175,8 @@ ResponseParser::Result ResponseParser::feed(const char* data, std::size_t size) 
         break;
       }
       case State::body_length: {
-        const std::uint64_t take = std::min<std::uint64_t>(remaining_, static_cast<std::uint64_t>(end - p));
+        const std::uint64_t take =
+            std::min<std::uint64_t>(remaining_, static_cast<std::uint64_t>(end - p));
         p += take;
         consumed_ += take;
         remaining_ -= take;
@@ -191,7 +197,8 @@ ResponseParser::Result ResponseParser::feed(const char* data, std::size_t size) 
         }
         std::string_view size_text = trim(std::string_view(line_).substr(0, line_.find(';')));
         std::uint64_t chunk = 0;
-        auto [cend, cec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), chunk, 16);
+        auto [cend, cec] =
+            std::from_chars(size_text.data(), size_text.data() + size_text.size(), chunk, 16);
         if (cec != std::errc{} || cend != size_text.data() + size_text.size() || size_text.empty())
           return fail("bad chunk size");
         line_.clear();
@@ -200,7 +207,8 @@ ResponseParser::Result ResponseParser::feed(const char* data, std::size_t size) 
         break;
       }
       case State::chunk_data: {
-        const std::uint64_t take = std::min<std::uint64_t>(remaining_, static_cast<std::uint64_t>(end - p));
+        const std::uint64_t take =
+            std::min<std::uint64_t>(remaining_, static_cast<std::uint64_t>(end - p));
         p += take;
         consumed_ += take;
         remaining_ -= take;

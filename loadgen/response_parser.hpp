@@ -31,7 +31,16 @@ class ResponseParser {
   const std::string& error() const { return error_; }
 
  private:
-  enum class State { head, body_length, body_until_close, chunk_size, chunk_data, chunk_data_end, trailers, done };
+  enum class State {
+    head,
+    body_length,
+    body_until_close,
+    chunk_size,
+    chunk_data,
+    chunk_data_end,
+    trailers,
+    done
+  };
 
   Result fail(std::string message);
   Result parse_head(std::string_view head);

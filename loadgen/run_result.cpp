@@ -46,9 +46,12 @@ ThresholdInputs threshold_inputs(const RunResult& result) {
 
 std::string format_seconds(double seconds) {
   char text[32];
-  if (seconds < 0.001) std::snprintf(text, sizeof text, "%.0fus", seconds * 1e6);
-  else if (seconds < 1) std::snprintf(text, sizeof text, "%.2fms", seconds * 1e3);
-  else std::snprintf(text, sizeof text, "%.2fs", seconds);
+  if (seconds < 0.001)
+    std::snprintf(text, sizeof text, "%.0fus", seconds * 1e6);
+  else if (seconds < 1)
+    std::snprintf(text, sizeof text, "%.2fms", seconds * 1e3);
+  else
+    std::snprintf(text, sizeof text, "%.2fs", seconds);
   return text;
 }
 

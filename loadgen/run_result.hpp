@@ -17,8 +17,8 @@ namespace faultline::loadgen {
 // Latency figures in seconds, from an HDR histogram of microseconds.
 struct LatencySummary {
   std::uint64_t count = 0;
-  double mean = 0, stddev = 0, p50 = 0, p75 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0,
-         p9999 = 0, max = 0;
+  double mean = 0, stddev = 0, p50 = 0, p75 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, p9999 = 0,
+         max = 0;
 };
 LatencySummary summarize_latency(const metrics::HdrHistogram& histogram);
 

@@ -54,7 +54,8 @@ class ScenarioReader {
       finish_model();
       if (plan_.stress) expand_stress_stages(plan_);
       apply_defaults(plan_, std::max(1u, std::thread::hardware_concurrency()));
-      for (std::string& problem : validate_plan(plan_)) diagnostics_.add_unplaced("", std::move(problem));
+      for (std::string& problem : validate_plan(plan_))
+        diagnostics_.add_unplaced("", std::move(problem));
     }
     ScenarioResult result;
     result.errors = diagnostics_.take_sorted();
@@ -68,8 +69,10 @@ class ScenarioReader {
     const toml::node* value = reader.node(key);
     if (value == nullptr) return nullptr;
     std::optional<double> number;
-    if (auto i = value->as_integer()) number = static_cast<double>(i->get());
-    else if (auto f = value->as_floating_point()) number = f->get();
+    if (auto i = value->as_integer())
+      number = static_cast<double>(i->get());
+    else if (auto f = value->as_floating_point())
+      number = f->get();
     if (!number || !(*number >= 0) || *number > 1e7) {
       reader.error(key, value, "expected a rate in requests/s (a number from 0 to 10000000)");
       return nullptr;
@@ -82,8 +85,10 @@ class ScenarioReader {
     const toml::node* value = reader.node(key);
     if (value == nullptr) return nullptr;
     std::optional<double> number;
-    if (auto i = value->as_integer()) number = static_cast<double>(i->get());
-    else if (auto f = value->as_floating_point()) number = f->get();
+    if (auto i = value->as_integer())
+      number = static_cast<double>(i->get());
+    else if (auto f = value->as_floating_point())
+      number = f->get();
     if (!number || !(*number >= 0 && *number <= 1)) {
       reader.error(key, value, "expected a fraction from 0 to 1, like 0.1");
       return nullptr;
@@ -102,7 +107,8 @@ class ScenarioReader {
     std::string url;
     const toml::node* value = reader.read_string("url", url);
     if (value != nullptr) {
-      if (auto error = parse_target_url(url, plan_.target); !error.empty()) reader.error("url", value, error);
+      if (auto error = parse_target_url(url, plan_.target); !error.empty())
+        reader.error("url", value, error);
     } else if (!table->contains("url")) {
       reader.table_error("missing url");
     }
@@ -128,20 +134,23 @@ class ScenarioReader {
       request.path.clear();
       reader.read_integer("weight", 0, 1'000'000, request.weight);
       if (const toml::node* method = reader.read_string("method", request.method)) {
-        const bool token = !request.method.empty() &&
-                           std::all_of(request.method.begin(), request.method.end(),
-                                       [](char c) { return c >= 'A' && c <= 'Z'; });
-        if (!token) reader.error("method", method, "expected an upper-case method like GET or POST");
+        const bool token =
+            !request.method.empty() && std::all_of(request.method.begin(), request.method.end(),
+                                                   [](char c) { return c >= 'A' && c <= 'Z'; });
+        if (!token)
+          reader.error("method", method, "expected an upper-case method like GET or POST");
       }
       if (const toml::node* p = reader.read_string("path", request.path)) {
-        if (!request.path.starts_with("/")) reader.error("path", p, "expected a path starting with '/'");
+        if (!request.path.starts_with("/"))
+          reader.error("path", p, "expected a path starting with '/'");
       }
       if (const toml::table* headers = reader.read_table("headers")) {
         for (auto&& [name, value] : *headers) {
           if (auto text = value.value<std::string>()) {
             request.headers.emplace_back(std::string(name.str()), *text);
           } else {
-            diagnostics_.add(value.source(), config::detail::join_key_path(path + ".headers", name.str()),
+            diagnostics_.add(value.source(),
+                             config::detail::join_key_path(path + ".headers", name.str()),
                              "expected a string");
           }
         }
@@ -149,17 +158,22 @@ class ScenarioReader {
       reader.read_string("body", request.body);
       std::string body_file;
       if (const toml::node* file = reader.read_string("body_file", body_file)) {
-        if (table->contains("body")) reader.error("body_file", file, "give body or body_file, not both");
+        if (table->contains("body"))
+          reader.error("body_file", file, "give body or body_file, not both");
         std::string error;
-        const std::string full = body_file.starts_with("/") ? body_file : base_dir_ + "/" + body_file;
-        if (auto text = read_file(full, error)) request.body = std::move(*text);
-        else reader.error("body_file", file, "cannot read " + full + ": " + error);
+        const std::string full =
+            body_file.starts_with("/") ? body_file : base_dir_ + "/" + body_file;
+        if (auto text = read_file(full, error))
+          request.body = std::move(*text);
+        else
+          reader.error("body_file", file, "cannot read " + full + ": " + error);
       }
       if (request.path.empty()) request.path = plan_.target.path;
       reader.finish();
       plan_.requests.push_back(std::move(request));
     }
-    if (requests->empty()) root.error("requests", requests, "no requests: add a [[requests]] table");
+    if (requests->empty())
+      root.error("requests", requests, "no requests: add a [[requests]] table");
   }
 
   void read_load(TableReader& root) {
@@ -168,9 +182,12 @@ class ScenarioReader {
     TableReader reader(*table, "load", diagnostics_);
     std::string model;
     if (const toml::node* value = reader.read_string("model", model)) {
-      if (model == "open") model_ = LoadModel::open;
-      else if (model == "closed") model_ = LoadModel::closed;
-      else reader.error("model", value, "expected \"open\" or \"closed\"");
+      if (model == "open")
+        model_ = LoadModel::open;
+      else if (model == "closed")
+        model_ = LoadModel::closed;
+      else
+        reader.error("model", value, "expected \"open\" or \"closed\"");
     }
     reader.read_integer("connections", 1, 100'000, plan_.connections);
     reader.read_integer("threads", 1, 1024, plan_.threads);
@@ -196,7 +213,8 @@ class ScenarioReader {
       Stage stage;
       stage.name = std::to_string(index + 1);
       reader.read_string("name", stage.name);
-      if (!reader.read_positive_duration("duration", stage.duration) && !table->contains("duration"))
+      if (!reader.read_positive_duration("duration", stage.duration) &&
+          !table->contains("duration"))
         reader.table_error("missing duration");
       const toml::node* rate = read_rate(reader, "rate", stage.rate);
       const bool has_from = read_rate(reader, "from", stage.from_rate) != nullptr;
@@ -205,20 +223,23 @@ class ScenarioReader {
         reader.error("users", users, "a stage has a rate (open model) or users (closed), not both");
         both_in_one_stage = true;
       }
-      if (has_from && !rate) reader.error("from", table->get("from"), "'from' needs a 'rate' to ramp to");
+      if (has_from && !rate)
+        reader.error("from", table->get("from"), "'from' needs a 'rate' to ramp to");
       if (rate) {
         any_rate_ = true;
         if (!has_from) stage.from_rate = previous_rate >= 0 ? previous_rate : stage.rate;
         previous_rate = stage.rate;
       }
       if (users) any_users_ = true;
-      if (!rate && !users && table->contains("duration") && !table->contains("rate") && !table->contains("users"))
-        reader.table_error("a stage needs a rate (open model) or users (closed model)");
+      // Without either, a closed-model stage runs [load] connections users.
+      if (model_ == LoadModel::open && !table->contains("rate") && !table->contains("users"))
+        reader.table_error("an open-model stage needs a rate");
       reader.finish();
       plan_.stages.push_back(stage);
     }
     if (stages->empty()) root.error("stages", stages, "no stages: add a [[stages]] table");
-    if (any_rate_ && any_users_ && !both_in_one_stage) root.error("stages", stages, "stages mix rate and users: use one model");
+    if (any_rate_ && any_users_ && !both_in_one_stage)
+      root.error("stages", stages, "stages mix rate and users: use one model");
   }
 
   void read_stress(TableReader& root) {
@@ -231,9 +252,12 @@ class ScenarioReader {
       bool ok = array != nullptr && !array->empty();
       if (ok) {
         for (auto&& element : *array) {
-          if (auto i = element.as_integer()) stress.rates.push_back(static_cast<double>(i->get()));
-          else if (auto f = element.as_floating_point()) stress.rates.push_back(f->get());
-          else ok = false;
+          if (auto i = element.as_integer())
+            stress.rates.push_back(static_cast<double>(i->get()));
+          else if (auto f = element.as_floating_point())
+            stress.rates.push_back(f->get());
+          else
+            ok = false;
         }
       }
       if (!ok) reader.error("rates", rates, "expected a list of rates, like [50, 100, 200, 400]");
@@ -256,12 +280,16 @@ class ScenarioReader {
     for (auto&& [key, value] : *table) {
       const std::string key_path = config::detail::join_key_path("thresholds", key.str());
       std::string text;
-      if (auto s = value.value<std::string>()) text = *s;
-      else if (auto f = value.as_floating_point()) text = std::to_string(f->get());
-      else if (auto i = value.as_integer()) text = std::to_string(i->get());
+      if (auto s = value.value<std::string>())
+        text = *s;
+      else if (auto f = value.as_floating_point())
+        text = std::to_string(f->get());
+      else if (auto i = value.as_integer())
+        text = std::to_string(i->get());
       Threshold threshold;
-      std::string error = text.empty() ? "expected a duration like \"300ms\" or a fraction like 0.01"
-                                       : make_threshold(key.str(), text, threshold);
+      std::string error = text.empty()
+                              ? "expected a duration like \"300ms\" or a fraction like 0.01"
+                              : make_threshold(key.str(), text, threshold);
       if (!error.empty()) {
         diagnostics_.add(value.source(), key_path, std::move(error));
         continue;
@@ -271,8 +299,10 @@ class ScenarioReader {
   }
 
   void finish_model() {
-    if (model_) plan_.model = *model_;
-    else plan_.model = any_rate_ ? LoadModel::open : LoadModel::closed;
+    if (model_)
+      plan_.model = *model_;
+    else
+      plan_.model = any_rate_ ? LoadModel::open : LoadModel::closed;
   }
 
   Diagnostics diagnostics_;
@@ -287,7 +317,8 @@ class ScenarioReader {
 
 void apply_defaults(BenchPlan& plan, unsigned cores) {
   if (plan.connections == 0)
-    plan.connections = plan.model == LoadModel::open ? kDefaultOpenConnections : kDefaultClosedConnections;
+    plan.connections =
+        plan.model == LoadModel::open ? kDefaultOpenConnections : kDefaultClosedConnections;
   if (plan.model == LoadModel::closed) {
     for (Stage& stage : plan.stages)
       if (stage.users == 0) stage.users = plan.connections;
@@ -303,10 +334,9 @@ ScenarioResult parse_scenario(std::string_view toml_text, std::string_view sourc
     document = toml::parse(toml_text, source_name);
   } catch (const toml::parse_error& error) {
     ScenarioResult result;
-    result.errors.push_back(config::Diagnostic{std::string(source_name),
-                                               static_cast<int>(error.source().begin.line),
-                                               static_cast<int>(error.source().begin.column), "",
-                                               std::string(error.description())});
+    result.errors.push_back(config::Diagnostic{
+        std::string(source_name), static_cast<int>(error.source().begin.line),
+        static_cast<int>(error.source().begin.column), "", std::string(error.description())});
     return result;
   }
   return ScenarioReader(std::string(source_name), base_dir).load(document);

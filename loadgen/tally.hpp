@@ -33,7 +33,9 @@ struct Tally {
     for (std::uint64_t n : errors_by_kind) total += n;
     return total;
   }
-  std::uint64_t& errors_of(ErrorKind kind) { return errors_by_kind[static_cast<std::size_t>(kind)]; }
+  std::uint64_t& errors_of(ErrorKind kind) {
+    return errors_by_kind[static_cast<std::size_t>(kind)];
+  }
   std::uint64_t errors_of(ErrorKind kind) const {
     return errors_by_kind[static_cast<std::size_t>(kind)];
   }
@@ -50,11 +52,16 @@ struct Tally {
 
 inline std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::connect: return "connect";
-    case ErrorKind::timeout: return "timeout";
-    case ErrorKind::status_5xx: return "status_5xx";
-    case ErrorKind::io: return "io";
-    case ErrorKind::unsent: return "unsent";
+    case ErrorKind::connect:
+      return "connect";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::status_5xx:
+      return "status_5xx";
+    case ErrorKind::io:
+      return "io";
+    case ErrorKind::unsent:
+      return "unsent";
   }
   return "?";
 }

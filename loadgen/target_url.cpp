@@ -11,7 +11,8 @@ std::string parse_target_url(std::string_view text, TargetUrl& out) {
   std::string_view rest = text.substr(scheme.size());
   const std::size_t path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
-  std::string path = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+  std::string path =
+      path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
   if (path.front() == '?') path.insert(path.begin(), '/');
   if (const auto hash = path.find('#'); hash != std::string::npos) path.resize(hash);
   if (authority.find('@') != std::string_view::npos) return "user info in the URL is not supported";

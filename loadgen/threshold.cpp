@@ -71,13 +71,20 @@ std::string parse_threshold(std::string_view text, Threshold& out) {
 
 double metric_value(ThresholdMetric metric, const ThresholdInputs& in) {
   switch (metric) {
-    case ThresholdMetric::p50: return in.p50;
-    case ThresholdMetric::p95: return in.p95;
-    case ThresholdMetric::p99: return in.p99;
-    case ThresholdMetric::p999: return in.p999;
-    case ThresholdMetric::max: return in.max;
-    case ThresholdMetric::mean: return in.mean;
-    case ThresholdMetric::error_rate: return in.error_rate;
+    case ThresholdMetric::p50:
+      return in.p50;
+    case ThresholdMetric::p95:
+      return in.p95;
+    case ThresholdMetric::p99:
+      return in.p99;
+    case ThresholdMetric::p999:
+      return in.p999;
+    case ThresholdMetric::max:
+      return in.max;
+    case ThresholdMetric::mean:
+      return in.mean;
+    case ThresholdMetric::error_rate:
+      return in.error_rate;
   }
   return 0;
 }

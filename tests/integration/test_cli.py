@@ -21,8 +21,7 @@ upstream = "http://127.0.0.1:9000"
 request_timeout = "soon"
 """
 
-# `bench` joins this list with the load generator (issue 5).
-SUBCOMMANDS = ["proxy", "demo", "echo", "check", "version"]
+SUBCOMMANDS = ["proxy", "demo", "echo", "check", "bench", "version"]
 
 
 class CliTest(FaultlineTestCase):

@@ -41,9 +41,10 @@ TEST(LoadgenThreshold, OnlyStrictlyBelowTheLimitPasses) {
 
 TEST(LoadgenBaseline, ReadsAJsonReportAndFlagsRegressionsBeyondTheAllowance) {
   BaselineNumbers baseline;
-  ASSERT_EQ(parse_baseline(R"({"rps": 1000, "latency_seconds": {"p50": 0.01, "p95": 0.02, "p99": 0.04}})",
-                           baseline),
-            "");
+  ASSERT_EQ(
+      parse_baseline(R"({"rps": 1000, "latency_seconds": {"p50": 0.01, "p95": 0.02, "p99": 0.04}})",
+                     baseline),
+      "");
   BaselineNumbers current{950, 0.0105, 0.0235, 0.04};
   const auto checks = compare_to_baseline(current, baseline, 0.1);
   ASSERT_EQ(checks.size(), 4u);

@@ -33,10 +33,10 @@ RunResult sample_run() {
 
 TEST(LoadgenReport, JsonHasTheSpecKeys) {
   const std::string json = json_report(sample_run(), Verdict{});
-  for (const char* key : {"\"requests\":12000", "\"errors\":12", "\"duration_seconds\":", "\"rps\":",
-                          "\"latency_seconds\":{\"mean\":", "\"p50\":", "\"p95\":", "\"p99\":",
-                          "\"p999\":", "\"max\":", "\"stages\":[{\"name\":\"1\"", "\"intervals\":[",
-                          "\"drift\":", "\"passed\":true"}) {
+  for (const char* key : {"\"requests\":12000", "\"errors\":12", "\"duration_seconds\":",
+                          "\"rps\":", "\"latency_seconds\":{\"mean\":", "\"p50\":", "\"p95\":",
+                          "\"p99\":", "\"p999\":", "\"max\":", "\"stages\":[{\"name\":\"1\"",
+                          "\"intervals\":[", "\"drift\":", "\"passed\":true"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << "\n" << json;
   }
   EXPECT_EQ(json.find("\"stress\""), std::string::npos);  // only in stress runs
@@ -104,9 +104,10 @@ TEST(LoadgenReport, MetricsExpositionHasClientSideFamilies) {
   live.errors_by_kind[static_cast<std::size_t>(ErrorKind::timeout)].add(1, 2);
   live.latency.record(0, 1500);
   const std::string text = bench_metrics_text(live, 1);
-  for (const char* piece : {"faultline_bench_requests_total 5", "faultline_bench_errors_total{kind=\"timeout\"} 2",
-                            "faultline_bench_request_duration_seconds_bucket{le=\"0.0025\"} 1",
-                            "faultline_bench_stage 1", "faultline_bench_inflight_requests 0"}) {
+  for (const char* piece :
+       {"faultline_bench_requests_total 5", "faultline_bench_errors_total{kind=\"timeout\"} 2",
+        "faultline_bench_request_duration_seconds_bucket{le=\"0.0025\"} 1",
+        "faultline_bench_stage 1", "faultline_bench_inflight_requests 0"}) {
     EXPECT_NE(text.find(piece), std::string::npos) << piece << "\n" << text;
   }
 }

@@ -88,7 +88,8 @@ TEST(LoadgenResponseParser, ConnectionHeaderAndHttp10DecideKeepAlive) {
 TEST(LoadgenResponseParser, InterimResponseIsSkipped) {
   ResponseParser parser;
   parser.reset();
-  const std::string wire = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
+  const std::string wire =
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
   EXPECT_EQ(parser.feed(wire.data(), wire.size()), Result::done);
   EXPECT_EQ(parser.status(), 201);
 }

@@ -155,7 +155,8 @@ TEST(LoadgenScenario, TomlSyntaxErrorHasLineAndColumn) {
   const ScenarioResult result = parse_scenario("[target]\nurl = \"http://h/\n", "bad.toml");
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].line, 2);
-  EXPECT_TRUE(result.errors[0].to_string().starts_with("bad.toml:2:")) << result.errors[0].to_string();
+  EXPECT_TRUE(result.errors[0].to_string().starts_with("bad.toml:2:"))
+      << result.errors[0].to_string();
 }
 
 TEST(LoadgenScenario, MissingTargetAndStagesAreReported) {
