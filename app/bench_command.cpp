@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -16,6 +17,12 @@
 namespace faultline::app {
 
 namespace {
+
+// Ctrl-C ends the run early and still prints the report (as wrk does).
+std::atomic<bool> interrupted{false};
+extern "C" void on_interrupt(int) {
+  interrupted.store(true);
+}
 
 bool read_text_file(const std::string& path, std::string& out) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
@@ -119,6 +126,8 @@ int run_bench_command(const BenchCommand& command) {
   }
 
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
   const bool terminal = isatty(STDERR_FILENO) == 1;
   loadgen::RunHooks hooks;
   if (terminal) {
@@ -127,6 +136,7 @@ int run_bench_command(const BenchCommand& command) {
       std::fflush(stderr);
     };
   }
+  hooks.interrupted = &interrupted;
   hooks.metrics_listening = [](const std::string& address) {
     std::fprintf(stderr, "bench metrics listening on %s\n", address.c_str());
     std::fflush(stderr);

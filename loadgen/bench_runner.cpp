@@ -22,6 +22,7 @@ using std::chrono::nanoseconds;
 constexpr auto kProgressPeriod = std::chrono::seconds(1);
 // Workers start this long after they are created, so that all begin at the same time 0.
 constexpr auto kStartDelay = std::chrono::milliseconds(5);
+constexpr auto kInterruptCheckPeriod = std::chrono::milliseconds(50);
 
 unsigned share(unsigned total, std::size_t workers, std::size_t index) {
   return static_cast<unsigned>(total / workers + (index < total % workers ? 1 : 0));
@@ -149,9 +150,16 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     const nanoseconds boundary = std::min(stage_end, next_tick);
     const Clock::time_point boundary_time =
         run_start + std::chrono::duration_cast<Clock::duration>(boundary);
+    bool interrupted = false;
     while (Clock::now() < boundary_time) {
-      std::this_thread::sleep_until(hooks.progress ? std::min(boundary_time, next_progress)
-                                                   : boundary_time);
+      Clock::time_point wake =
+          hooks.progress ? std::min(boundary_time, next_progress) : boundary_time;
+      if (hooks.interrupted) wake = std::min(wake, Clock::now() + kInterruptCheckPeriod);
+      std::this_thread::sleep_until(wake);
+      if (hooks.interrupted && hooks.interrupted->load()) {
+        interrupted = true;
+        break;
+      }
       if (hooks.progress && Clock::now() >= next_progress) {
         const std::uint64_t requests = live.requests.value();
         live.latency.snapshot_into(progress_scratch);
@@ -163,6 +171,11 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
         progress_requests = requests;
         next_progress += kProgressPeriod;
       }
+    }
+    if (interrupted) {
+      stop_at =
+          std::min(boundary, std::chrono::duration_cast<nanoseconds>(Clock::now() - run_start));
+      break;
     }
     const bool last_stage = stage_index + 1 == plan.stages.size();
     const bool run_ends = boundary == stage_end && last_stage;

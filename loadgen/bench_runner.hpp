@@ -4,6 +4,7 @@
 // every decision it takes is one of the pure functions of run_result.hpp.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -17,6 +18,8 @@ struct RunHooks {
   std::function<void(const std::string& line)> progress;
   // Called once the --metrics-listen endpoint is up, with its address.
   std::function<void(const std::string& address)> metrics_listening;
+  // Set (from a signal handler) to end the run early; the report covers what ran.
+  const std::atomic<bool>* interrupted = nullptr;
 };
 
 // Returns an error message when the run could not start (unresolvable host, metrics

@@ -120,31 +120,34 @@ struct LoadWorker::Impl {
     });
   }
 
-  // Open model: sends every request that is due on the idle connections.
-  void dispatch_due(Clock::time_point now) {
+  // Open model: sends every request that is due on the idle connections (with
+  // `everything_left`, every request before end_index, due or not yet).
+  void dispatch_due(Clock::time_point now, bool everything_left = false) {
     while (sending && next_index < end_index && !idle.empty()) {
       const Clock::time_point when = due(next_index);
-      if (when > now) break;
+      if (when > now && !everything_left) break;
       Connection* c = idle.back();
       idle.pop_back();
       next_index += setup.workers;
-      send(*c, when);
+      send(*c, when, now);
     }
   }
 
   void activate_users() {
+    const Clock::time_point now = Clock::now();
     for (auto& c : connections)
-      if (c->slot < active_users && !c->busy && sending) send(*c, Clock::now());
+      if (c->slot < active_users && !c->busy && sending) send(*c, now, now);
   }
 
   // ---- one request ----
 
-  void send(Connection& c, Clock::time_point intended) {
+  // `now`: the caller's current time (the timeout counts from it).
+  void send(Connection& c, Clock::time_point intended, Clock::time_point now) {
     c.busy = true;
     c.timed_out = false;
     c.retried = false;
     c.intended = intended;
-    c.started = Clock::now();
+    c.started = now;
     c.request = &setup.mix->pick(rng);
     ++inflight;
     setup.live->inflight.add(setup.index, 1);
@@ -280,7 +283,7 @@ struct LoadWorker::Impl {
       return;
     }
     if (!open) {
-      if (c.slot < active_users) send(c, now);
+      if (c.slot < active_users) send(c, now, now);
       return;
     }
     if (next_index < end_index) {
@@ -293,7 +296,7 @@ struct LoadWorker::Impl {
           setup.live->late.add(setup.index);
         }
         next_index += setup.workers;
-        return send(c, when);
+        return send(c, when, now);
       }
     }
     idle.push_back(&c);
@@ -325,7 +328,7 @@ struct LoadWorker::Impl {
       // Whatever can still go out on a free connection goes; the rest is unsent.
       const std::uint64_t due_total = setup.schedule->due_before(stop_at);
       end_index = std::min(end_index, due_total);
-      dispatch_due(Clock::time_point::max());
+      dispatch_due(Clock::now(), /*everything_left=*/true);
       if (next_index < end_index) {
         const std::uint64_t unsent = (end_index - next_index + setup.workers - 1) / setup.workers;
         period.tally.errors_of(ErrorKind::unsent) += unsent;
@@ -354,7 +357,9 @@ struct LoadWorker::Impl {
   WorkerSetup setup;
   const BenchPlan& plan;
   const bool open;
-  asio::io_context io{1};
+  // One thread runs every socket and timer of this worker, so the reactor's per-descriptor
+  // locks are not needed; posts from the coordinator still go through the locked scheduler.
+  asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   tcp::endpoint endpoint;
   asio::steady_timer dispatch_timer;
   asio::steady_timer watchdog;

@@ -4,6 +4,7 @@ intervals and the --metrics-listen endpoint (SPEC.md, "Load generator")."""
 import json
 import os
 import re
+import signal
 import time
 import unittest
 
@@ -127,6 +128,23 @@ class SoakAndMetricsTest(BenchTestCase):
         self.assertEqual(types["faultline_bench_errors_total"], "counter")
         self.assertGreater(sum_samples(samples, "faultline_bench_requests_total"), 0)
         self.assertEqual(bench.wait(timeout=15), 0, bench.output_tail())
+
+    def test_ctrl_c_ends_the_run_early_with_a_report(self):
+        echo = self.start_echo(threads=1)
+        json_path = os.path.join(self.make_temp_dir(), "interrupted.json")
+        bench = FaultlineProcess(["bench", f"http://127.0.0.1:{echo.port}/", "--rate", "100", "-d", "60s",
+                                  "--json", json_path, "--metrics-listen", "127.0.0.1:0"], name="bench")
+        self.addCleanup(bench.kill)
+        bench.wait_for_line(r"bench metrics listening on")
+        time.sleep(1.0)  # let it send for a while
+        bench.send_signal(signal.SIGINT)
+        self.assertEqual(bench.wait(timeout=15), 0, bench.output_tail())
+        with open(json_path, encoding="utf-8") as handle:
+            report = json.load(handle)
+        self.assertLess(report["duration_seconds"], 10)
+        self.assertGreater(report["requests"], 50)
+        self.assertAlmostEqual(report["rps"], 100, delta=10)
+        bench.wait_for_line(r"^Requests/sec:", stream_name="stdout", timeout=5)
 
 
 if __name__ == "__main__":
