@@ -46,6 +46,32 @@ bool last_coding_is_chunked(std::string_view value) {
                  "chunked");
 }
 
+// `name` equals the lower-case `lower` ignoring case. Setting bit 0x20 lower-cases a letter
+// and leaves '-' as it is, which is all header names need here.
+bool equals_lowercase(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
+  return true;
+}
+
+enum class FieldName { other, content_length, transfer_encoding, connection };
+
+FieldName classify(std::string_view name) {
+  switch (name.size()) {
+    case 14:
+      return equals_lowercase(name, "content-length") ? FieldName::content_length
+                                                      : FieldName::other;
+    case 17:
+      return equals_lowercase(name, "transfer-encoding") ? FieldName::transfer_encoding
+                                                         : FieldName::other;
+    case 10:
+      return equals_lowercase(name, "connection") ? FieldName::connection : FieldName::other;
+    default:
+      return FieldName::other;
+  }
+}
+
 }  // namespace
 
 void ResponseParser::reset(bool head_request) {
@@ -88,13 +114,16 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
     const std::size_t eol = fields.find('\n');
     std::string_view field = fields.substr(0, eol);
     fields = eol == std::string_view::npos ? "" : fields.substr(eol + 1);
-    field = trim(field);
-    if (field.empty()) break;
+    if (field.empty() || field == "\r") break;
     const std::size_t colon = field.find(':');
     if (colon == std::string_view::npos) return fail("header field without ':'");
+    // Field names carry no whitespace (RFC 9112 §5.1); only three names matter here, so
+    // most fields are dismissed by their length alone.
     const std::string_view name = field.substr(0, colon);
+    const FieldName which = classify(name);
+    if (which == FieldName::other) continue;
     const std::string_view value = trim(field.substr(colon + 1));
-    if (iequals(name, "content-length")) {
+    if (which == FieldName::content_length) {
       std::uint64_t n = 0;
       auto [vend, vec] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (vec != std::errc{} || vend != value.data() + value.size() || value.empty())
@@ -102,10 +131,10 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
       if (has_length && n != length) return fail("conflicting Content-Length");
       has_length = true;
       length = n;
-    } else if (iequals(name, "transfer-encoding")) {
+    } else if (which == FieldName::transfer_encoding) {
       chunked = last_coding_is_chunked(value);
       if (!chunked) keep_alive_ = false;  // the body ends at close (RFC 9112 §6.3 item 4)
-    } else if (iequals(name, "connection")) {
+    } else {
       if (has_token(value, "close"))
         keep_alive_ = false;
       else if (http10 && has_token(value, "keep-alive"))

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -164,6 +165,23 @@ TEST(LoadgenScenario, MissingTargetAndStagesAreReported) {
   ASSERT_FALSE(result.plan);
   const std::string all = ::testing::PrintToString(messages(result));
   EXPECT_NE(all.find("no [target] table"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace faultline::loadgen
+
+namespace faultline::loadgen {
+namespace {
+
+// The example scenarios of loadgen/examples/ (the README points at them) stay valid.
+TEST(LoadgenScenario, ExampleScenariosLoad) {
+  const char* source_dir = std::getenv("FAULTLINE_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr) << "ctest sets FAULTLINE_SOURCE_DIR";
+  for (const char* name : {"spike", "ramp", "soak", "users", "stress"}) {
+    const std::string path = std::string(source_dir) + "/loadgen/examples/" + name + ".toml";
+    const ScenarioResult result = load_scenario_file(path);
+    EXPECT_TRUE(result.plan) << path << ": " << ::testing::PrintToString(messages(result));
+  }
 }
 
 }  // namespace
