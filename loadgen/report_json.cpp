@@ -1,3 +1,7 @@
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -25,6 +29,52 @@ json::object errors_object(const Tally& tally) {
 json::object step_object(const StressOutcome::Step& step) {
   return json::object{
       {"rate", step.rate}, {"p95_seconds", step.p95_seconds}, {"error_rate", step.error_rate}};
+}
+
+// Boost.JSON writes doubles in exponent form ("4E2"); people read these reports too, so
+// numbers are written as printf's %.9g would ("400", "0.0123"), with ".0" added to whole
+// doubles so that the type stays visible ("400.0").
+void write_json(const json::value& value, std::string& out) {
+  switch (value.kind()) {
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : value.get_object()) {
+        if (!first) out += ", ";
+        first = false;
+        out += json::serialize(json::string(key));
+        out += ": ";
+        write_json(item, out);
+      }
+      out += '}';
+      break;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const json::value& item : value.get_array()) {
+        if (!first) out += ", ";
+        first = false;
+        write_json(item, out);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::double_: {
+      const double d = value.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+        break;
+      }
+      char text[40];
+      std::snprintf(text, sizeof text, "%.9g", d);
+      out += text;
+      if (std::strpbrk(text, ".eE") == nullptr) out += ".0";
+      break;
+    }
+    default:
+      out += json::serialize(value);
+  }
 }
 
 }  // namespace
@@ -113,7 +163,9 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
                                     {"checks", std::move(checks)}};
   }
   root["passed"] = verdict.passed();
-  return json::serialize(root) + "\n";
+  std::string text;
+  write_json(root, text);
+  return text + "\n";
 }
 
 }  // namespace faultline::loadgen

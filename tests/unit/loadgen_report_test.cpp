@@ -33,10 +33,11 @@ RunResult sample_run() {
 
 TEST(LoadgenReport, JsonHasTheSpecKeys) {
   const std::string json = json_report(sample_run(), Verdict{});
-  for (const char* key : {"\"requests\":12000", "\"errors\":12", "\"duration_seconds\":",
-                          "\"rps\":", "\"latency_seconds\":{\"mean\":", "\"p50\":", "\"p95\":",
-                          "\"p99\":", "\"p999\":", "\"max\":", "\"stages\":[{\"name\":\"1\"",
-                          "\"intervals\":[", "\"drift\":", "\"passed\":true"}) {
+  for (const char* key :
+       {"\"requests\": 12000", "\"errors\": 12", "\"duration_seconds\": 30.0", "\"rps\": 400.0",
+        "\"latency_seconds\": {\"mean\": ", "\"p50\": ", "\"p95\": ", "\"p99\": ", "\"p999\": ",
+        "\"max\": ", "\"stages\": [{\"name\": \"1\"", "\"intervals\": [",
+        "\"drift\": ", "\"passed\": true"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << "\n" << json;
   }
   EXPECT_EQ(json.find("\"stress\""), std::string::npos);  // only in stress runs
