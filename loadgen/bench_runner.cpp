@@ -184,27 +184,30 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
       break;  // the final collection happens after the workers drained
     }
     collect(stage_index);
+    // A stress run may end here; then the interval stays open for what finishes after the
+    // stop, and is closed with it below.
+    if (boundary == stage_end) {
+      StageResult& finished = result.stages[stage_index];
+      finished.seconds = seconds(stage_end - stage_start);
+      if (plan.stress) {
+        StressOutcome::Step step{plan.stages[stage_index].rate,
+                                 static_cast<double>(finished.latency.quantile(0.95)) / 1e6,
+                                 finished.tally.error_rate()};
+        const std::string reason = step_break_reason(finished.tally, finished.latency, *plan.stress);
+        if (!reason.empty()) {
+          result.stress->broke_at = step;
+          result.stress->reason = reason;
+          stop_at = boundary;
+          break;
+        }
+        result.stress->last_good = step;
+      }
+    }
     if (boundary == next_tick) {
       result.intervals.push_back(interval.close(next_tick));
       next_tick += plan.interval;
     }
     if (boundary != stage_end) continue;
-
-    StageResult& finished = result.stages[stage_index];
-    finished.seconds = seconds(stage_end - stage_start);
-    if (plan.stress) {
-      StressOutcome::Step step{plan.stages[stage_index].rate,
-                               static_cast<double>(finished.latency.quantile(0.95)) / 1e6,
-                               finished.tally.error_rate()};
-      const std::string reason = step_break_reason(finished.tally, finished.latency, *plan.stress);
-      if (!reason.empty()) {
-        result.stress->broke_at = step;
-        result.stress->reason = reason;
-        stop_at = boundary;
-        break;
-      }
-      result.stress->last_good = step;
-    }
     ++stage_index;
     stage_start = stage_end;
     stage_end += plan.stages[stage_index].duration;

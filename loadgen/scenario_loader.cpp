@@ -36,6 +36,13 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
   return text;
 }
 
+// 0.01 -> "0.01" (std::to_string would give "0.010000"), for threshold texts.
+std::string shortest_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
 class ScenarioReader {
  public:
   ScenarioReader(std::string source, std::string base_dir)
@@ -283,7 +290,7 @@ class ScenarioReader {
       if (auto s = value.value<std::string>())
         text = *s;
       else if (auto f = value.as_floating_point())
-        text = std::to_string(f->get());
+        text = shortest_number(f->get());
       else if (auto i = value.as_integer())
         text = std::to_string(i->get());
       Threshold threshold;
