@@ -193,7 +193,8 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
         StressOutcome::Step step{plan.stages[stage_index].rate,
                                  static_cast<double>(finished.latency.quantile(0.95)) / 1e6,
                                  finished.tally.error_rate()};
-        const std::string reason = step_break_reason(finished.tally, finished.latency, *plan.stress);
+        const std::string reason =
+            step_break_reason(finished.tally, finished.latency, *plan.stress);
         if (!reason.empty()) {
           result.stress->broke_at = step;
           result.stress->reason = reason;

@@ -124,6 +124,13 @@ class ExitCodeTest(BenchTestCase):
         self.assertIn("Baseline p95", result.stdout)
         self.bench([url, "-c", "2", "-d", "1s", "--baseline", slow, "--max-regression", "10%"])
 
+    def test_localhost_reaches_a_server_listening_on_127_0_0_1_only(self):
+        # "localhost" may resolve to ::1 first; the generator must find the address that answers.
+        echo = self.start_echo(threads=1)
+        _, report = self.bench([f"http://localhost:{echo.port}/", "-c", "1", "-d", "500ms"])
+        self.assertEqual(report["errors"], 0)
+        self.assertGreater(report["requests"], 0)
+
     def test_usage_errors_exit_2(self):
         for args in (["bench"], ["bench", "ftp://x/"], ["bench", "http://127.0.0.1:1/", "--rate", "-5"],
                      ["bench", "http://127.0.0.1:1/", "--threshold", "p95>1s"],

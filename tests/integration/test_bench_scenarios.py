@@ -81,6 +81,28 @@ duration = "1s"
         self.assertTrue(all(r.target == "/b" and r.body == b"payload" for r in posts))
         self.assertTrue(all(r.target == "/a" for r in requests if r.method == "GET"))
 
+    def test_closed_model_users_grow_per_stage(self):
+        # 1 user, then 4: connections open as users join, so the upstream sees exactly 4.
+        upstream = self.start_fake_upstream(name="users")
+        path = self.write_scenario(f"""
+[target]
+url = "http://127.0.0.1:{upstream.port}/"
+
+[[stages]]
+duration = "1s"
+users = 1
+
+[[stages]]
+duration = "1s"
+users = 4
+""")
+        result, report = self.bench(["-s", path])
+        self.assertEqual(report["model"], "closed")
+        self.assertEqual(report["connections"], 4)
+        self.assertEqual([s["load"] for s in report["stages"]], ["1 users", "4 users"])
+        self.assertEqual(upstream.connections_accepted, 4, result.stdout)
+        self.assertEqual(report["errors"], 0, result.stdout)
+
     def test_scenario_errors_are_reported_as_file_line_col_and_exit_2(self):
         path = self.write_scenario("""[target]
 url = "http://127.0.0.1:1/"
