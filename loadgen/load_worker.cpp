@@ -17,7 +17,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 
 #include "loadgen/response_parser.hpp"
 
@@ -354,7 +353,6 @@ struct LoadWorker::Impl {
       }
     }
     sending = false;
-    error_code ignored;
     dispatch_timer.cancel();
     if (inflight == 0) finish();
   }

@@ -66,15 +66,17 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
     append(out, "  %8s  %10s\n", label, format_seconds(value).c_str());
 
   if (r.stages.size() > 1) {
-    append(out, "  Stages\n  %-12s %-18s %8s %10s %8s %9s %9s %9s\n", "stage", "load", "seconds",
-           "requests", "errors", "req/s", "p95", "p99");
+    append(out, "  Stages\n  %-10s %-16s %7s %9s %7s %8s %9s %9s %9s %9s %9s %9s\n", "stage", "load",
+           "seconds", "requests", "errors", "req/s", "mean", "p50", "p95", "p99", "p99.9", "max");
     for (const StageResult& stage : r.stages) {
       const LatencySummary ls = summarize_latency(stage.latency);
-      append(out, "  %-12s %-18s %8.2f %10llu %8llu %9.1f %9s %9s\n", stage.name.c_str(),
-             stage.load.c_str(), stage.seconds,
+      append(out, "  %-10s %-16s %7.2f %9llu %7llu %8.1f %9s %9s %9s %9s %9s %9s\n",
+             stage.name.c_str(), stage.load.c_str(), stage.seconds,
              static_cast<unsigned long long>(stage.tally.requests),
              static_cast<unsigned long long>(stage.tally.errors()), stage.rps(),
-             format_seconds(ls.p95).c_str(), format_seconds(ls.p99).c_str());
+             format_seconds(ls.mean).c_str(), format_seconds(ls.p50).c_str(),
+             format_seconds(ls.p95).c_str(), format_seconds(ls.p99).c_str(),
+             format_seconds(ls.p999).c_str(), format_seconds(ls.max).c_str());
     }
   }
   if (r.intervals.size() > 1) {
