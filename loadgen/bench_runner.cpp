@@ -59,6 +59,7 @@ struct IntervalAccumulator {
     r.seconds = seconds(end - start);
     r.requests = tally.requests;
     r.errors = tally.errors();
+    r.unsent = tally.errors_of(ErrorKind::unsent);
     r.p50 = static_cast<double>(latency.quantile(0.5)) / 1e6;
     r.p99 = static_cast<double>(latency.quantile(0.99)) / 1e6;
     start = end;

@@ -66,8 +66,9 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
     append(out, "  %8s  %10s\n", label, format_seconds(value).c_str());
 
   if (r.stages.size() > 1) {
-    append(out, "  Stages\n  %-10s %-16s %7s %9s %7s %8s %9s %9s %9s %9s %9s %9s\n", "stage", "load",
-           "seconds", "requests", "errors", "req/s", "mean", "p50", "p95", "p99", "p99.9", "max");
+    append(out, "  Stages\n  %-10s %-16s %7s %9s %7s %8s %9s %9s %9s %9s %9s %9s\n", "stage",
+           "load", "seconds", "requests", "errors", "req/s", "mean", "p50", "p95", "p99", "p99.9",
+           "max");
     for (const StageResult& stage : r.stages) {
       const LatencySummary ls = summarize_latency(stage.latency);
       append(out, "  %-10s %-16s %7.2f %9llu %7llu %8.1f %9s %9s %9s %9s %9s %9s\n",

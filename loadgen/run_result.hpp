@@ -38,8 +38,9 @@ struct IntervalResult {
   double seconds = 0;
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;
-  double p50 = 0, p99 = 0;  // s
-  double rps() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
+  std::uint64_t unsent = 0;  // of the errors: never sent, so not in rps()
+  double p50 = 0, p99 = 0;   // s
+  double rps() const { return seconds > 0 ? static_cast<double>(requests - unsent) / seconds : 0; }
   double error_rate() const {
     return requests == 0 ? 0 : static_cast<double>(errors) / static_cast<double>(requests);
   }
