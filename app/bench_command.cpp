@@ -69,11 +69,14 @@ BenchCommand add_bench_command(CLI::App& cli) {
       ->each([&f](const std::string&) { f.duration_set = true; });
   bench->add_option("-t,--threads", f.threads, "Worker threads (default: one per core)");
   shaping(bench->add_option("-X,--method", f.method, "Request method")->capture_default_str());
-  shaping(bench->add_option("-H,--header", f.headers, "Request header 'Name: value' (repeatable)"));
+  shaping(bench->add_option("-H,--header", f.headers, "Request header 'Name: value' (repeatable)")
+              ->allow_extra_args(false));
   shaping(bench->add_option("--body", f.body, "Request body, or @file"));
-  bench->add_option(
-      "--threshold", f.thresholds,
-      "Pass/fail: p50|p95|p99|p999|max|mean<DURATION or error_rate<FRACTION (repeatable)");
+  bench
+      ->add_option(
+          "--threshold", f.thresholds,
+          "Pass/fail: p50|p95|p99|p999|max|mean<DURATION or error_rate<FRACTION (repeatable)")
+      ->allow_extra_args(false);
   bench->add_option("--json", f.json_path, "Write the JSON report to FILE ('-' = stdout)");
   bench->add_option("--baseline", f.baseline, "A previous --json report to compare with");
   bench->add_option("--max-regression", f.max_regression, "Allowed regression against --baseline")

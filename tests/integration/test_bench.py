@@ -87,8 +87,9 @@ class ExitCodeTest(BenchTestCase):
         result, report = self.bench([url, "-c", "2", "-d", "1s", "--threshold", "p99<1us"], expect_code=1)
         self.assertFalse(report["thresholds"][0]["passed"])
         self.assertIn("Threshold p99<1us", result.stdout)
-        result, report = self.bench([url, "-c", "2", "-d", "1s", "--threshold", "p99<10s",
-                                     "--threshold", "error_rate<0.01"])
+        # Repeatable flags before the URL take one value each, not the URL.
+        result, report = self.bench(["--threshold", "p99<10s", "--threshold", "error_rate<0.01",
+                                     "-H", "X-Tenant: test", url, "-c", "2", "-d", "1s"])
         self.assertTrue(report["passed"])
 
     def test_server_errors_count_by_kind_and_break_the_error_rate_threshold(self):
