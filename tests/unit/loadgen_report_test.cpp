@@ -57,6 +57,31 @@ TEST(LoadgenReport, TextHasPercentileTableErrorsAndDrift) {
   }
 }
 
+TEST(LoadgenReport, StressOutcomeInBothReports) {
+  RunResult r = sample_run();
+  r.stress.emplace();
+  r.stress->last_good = StressOutcome::Step{80, 0.102, 0};
+  r.stress->broke_at = StressOutcome::Step{160, 1.86, 0};
+  r.stress->reason = "p95 1.86s > 500.00ms";
+  const std::string json = json_report(r, Verdict{});
+  EXPECT_NE(json.find("\"stress\": {\"last_good\": {\"rate\": 80.0, \"p95_seconds\": 0.102"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"broke_at\": {\"rate\": 160.0, \"reason\": \"p95 1.86s > 500.00ms\""),
+            std::string::npos)
+      << json;
+  const std::string text = text_report(r, Verdict{});
+  EXPECT_NE(text.find("Stress: last good step 80/s (p95 102.00ms, errors 0.00%)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Stress: broke at 160/s: p95 1.86s > 500.00ms"), std::string::npos) << text;
+}
+
+TEST(LoadgenReport, ProgressLineShowsRateErrorsAndP99) {
+  EXPECT_EQ(progress_line(3.0, 10.0, 400.1, 1200, 12, 0.00121),
+            "[   3.0s/10.0s]     400.1 req/s  errors 12 (1.00%)  p99 1.21ms");
+}
+
 TEST(LoadgenReport, RequestBytesAreSerializedOnceWithHostAndLength) {
   TargetUrl target;
   ASSERT_EQ(parse_target_url("http://127.0.0.1:9000/base", target), "");
