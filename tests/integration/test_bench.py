@@ -109,6 +109,16 @@ class ExitCodeTest(BenchTestCase):
         self.assertAlmostEqual(report["requests"], 50, delta=1)
         self.assertIn("no request got a response", result.stderr)
 
+    def test_answers_slower_than_the_timeout_are_timeout_errors(self):
+        echo = self.start_echo(threads=1)
+        started = time.monotonic()
+        _, report = self.bench([f"http://127.0.0.1:{echo.port}/delay/5000", "--rate", "10", "-d", "1s",
+                                "--timeout", "300ms"], expect_code=1)
+        self.assertEqual(report["errors_by_kind"]["timeout"], 10, report)
+        self.assertEqual(report["requests"], 10)
+        # Each request gave up after ~300 ms instead of waiting the 5 s answer.
+        self.assertLess(time.monotonic() - started, 4.5)
+
     def test_baseline_gate(self):
         echo = self.start_echo(threads=1)
         url = f"http://127.0.0.1:{echo.port}/"
