@@ -8,7 +8,7 @@ import signal
 import time
 import unittest
 
-from harness import FaultlineProcess, parse_prometheus_text, http_get, sum_samples, run_cli
+from harness import FaultlineProcess, http_get, parse_prometheus_text, run_cli, simple_response, sum_samples
 from test_bench import BenchTestCase
 
 
@@ -82,8 +82,13 @@ duration = "1s"
         self.assertTrue(all(r.target == "/a" for r in requests if r.method == "GET"))
 
     def test_closed_model_users_grow_per_stage(self):
-        # 1 user, then 4: connections open as users join, so the upstream sees exactly 4.
-        upstream = self.start_fake_upstream(name="users")
+        # 1 user, then 4: connections open as users join, so the upstream sees exactly 4, and
+        # with a 10 ms answer 4 users send about 4 times as much as 1.
+        def slow_answer(request):
+            time.sleep(0.01)  # the upstream's service time, the thing that makes users count
+            return simple_response(b"ok")
+
+        upstream = self.start_fake_upstream(name="users", respond=slow_answer)
         path = self.write_scenario(f"""
 [target]
 url = "http://127.0.0.1:{upstream.port}/"
@@ -101,6 +106,8 @@ users = 4
         self.assertEqual(report["connections"], 4)
         self.assertEqual([s["load"] for s in report["stages"]], ["1 users", "4 users"])
         self.assertEqual(upstream.connections_accepted, 4, result.stdout)
+        one_user, four_users = (stage["requests"] for stage in report["stages"])
+        self.assertGreater(four_users, 2.5 * one_user, result.stdout)
         self.assertEqual(report["errors"], 0, result.stdout)
 
     def test_scenario_errors_are_reported_as_file_line_col_and_exit_2(self):
