@@ -1,5 +1,6 @@
 #include "app/bench_command.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +23,15 @@ namespace {
 std::atomic<bool> interrupted{false};
 extern "C" void on_interrupt(int) {
   interrupted.store(true);
+}
+
+// Thousands of connections need as many descriptors: raise the soft limit to the hard one.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 bool read_text_file(const std::string& path, std::string& out) {
@@ -128,6 +138,7 @@ int run_bench_command(const BenchCommand& command) {
     baseline = numbers;
   }
 
+  raise_open_file_limit();
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
