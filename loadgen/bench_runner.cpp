@@ -190,19 +190,10 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     if (boundary == stage_end) {
       StageResult& finished = result.stages[stage_index];
       finished.seconds = seconds(stage_end - stage_start);
-      if (plan.stress) {
-        StressOutcome::Step step{plan.stages[stage_index].rate,
-                                 static_cast<double>(finished.latency.quantile(0.95)) / 1e6,
-                                 finished.tally.error_rate()};
-        const std::string reason =
-            step_break_reason(finished.tally, finished.latency, *plan.stress);
-        if (!reason.empty()) {
-          result.stress->broke_at = step;
-          result.stress->reason = reason;
-          stop_at = boundary;
-          break;
-        }
-        result.stress->last_good = step;
+      if (plan.stress && judge_stress_step(finished, plan.stages[stage_index].rate, *plan.stress,
+                                           *result.stress)) {
+        stop_at = boundary;
+        break;
       }
     }
     if (boundary == next_tick) {
@@ -226,16 +217,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   last.seconds = seconds(stop_at - stage_start);
   if (plan.stress && !result.stress->broke_at) {
     // The last step is judged with everything it sent, including what finished late.
-    StressOutcome::Step step{plan.stages[stage_index].rate,
-                             static_cast<double>(last.latency.quantile(0.95)) / 1e6,
-                             last.tally.error_rate()};
-    const std::string reason = step_break_reason(last.tally, last.latency, *plan.stress);
-    if (reason.empty())
-      result.stress->last_good = step;
-    else {
-      result.stress->broke_at = step;
-      result.stress->reason = reason;
-    }
+    judge_stress_step(last, plan.stages[stage_index].rate, *plan.stress, *result.stress);
   }
   if (interval.tally.requests > 0 || stop_at > interval.start)
     result.intervals.push_back(interval.close(stop_at));

@@ -72,4 +72,18 @@ std::string step_break_reason(const Tally& tally, const metrics::HdrHistogram& l
   return "";
 }
 
+bool judge_stress_step(const StageResult& step, double rate, const StressSettings& limits,
+                       StressOutcome& outcome) {
+  const StressOutcome::Step measured{rate, seconds_of(step.latency.quantile(0.95)),
+                                     step.tally.error_rate()};
+  std::string reason = step_break_reason(step.tally, step.latency, limits);
+  if (reason.empty()) {
+    outcome.last_good = measured;
+    return false;
+  }
+  outcome.broke_at = measured;
+  outcome.reason = std::move(reason);
+  return true;
+}
+
 }  // namespace faultline::loadgen

@@ -79,6 +79,11 @@ ThresholdInputs threshold_inputs(const RunResult& result);
 std::string step_break_reason(const Tally& tally, const metrics::HdrHistogram& latency,
                               const StressSettings& limits);
 
+// Judges a finished stress step run at `rate`: records it in `outcome` as the last good
+// step, or as the one that broke (with the reason). Returns true when it broke.
+bool judge_stress_step(const StageResult& step, double rate, const StressSettings& limits,
+                       StressOutcome& outcome);
+
 // "1.23ms", "950us", "2.50s": latency figures for people.
 std::string format_seconds(double seconds);
 

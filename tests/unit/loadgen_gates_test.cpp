@@ -87,6 +87,24 @@ TEST(LoadgenStress, StepBreaksOnP95OrErrorRateAndHoldsOtherwise) {
   EXPECT_EQ(step_break_reason(failing, fast, limits), "");
 }
 
+TEST(LoadgenStress, JudgingStepsKeepsTheLastGoodOneAndTheFirstBrokenOne) {
+  StressSettings limits;
+  limits.break_p95 = 500ms;
+  StressOutcome outcome;
+  StageResult good;
+  good.tally.requests = 100;
+  for (int i = 0; i < 100; ++i) good.latency.record(100'000);
+  EXPECT_FALSE(judge_stress_step(good, 80, limits, outcome));
+  StageResult slow = good;
+  for (int i = 0; i < 100; ++i) slow.latency.record(2'000'000);
+  EXPECT_TRUE(judge_stress_step(slow, 160, limits, outcome));
+  ASSERT_TRUE(outcome.last_good && outcome.broke_at);
+  EXPECT_EQ(outcome.last_good->rate, 80);
+  EXPECT_NEAR(outcome.last_good->p95_seconds, 0.1, 0.001);
+  EXPECT_EQ(outcome.broke_at->rate, 160);
+  EXPECT_EQ(outcome.reason.rfind("p95 2.00s > 500.00ms", 0), 0u) << outcome.reason;
+}
+
 TEST(LoadgenTally, UnsentRequestsAreErrorsButNotSentPerSecond) {
   StageResult stage;
   stage.seconds = 2;
