@@ -17,12 +17,14 @@ namespace faultline::app {
 namespace {
 
 // Signals are taken synchronously by the main thread (sigwait), so the worker threads,
-// started after this, inherit the mask and never run a handler.
+// started after this, inherit the mask and never run a handler. SIGHUP reloads the
+// config (systemd's ExecReload, `kill -HUP`).
 sigset_t block_shutdown_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   return signals;
@@ -38,40 +40,51 @@ void print_errors(const std::vector<config::Diagnostic>& errors) {
   for (const auto& error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
 }
 
-// Serves until SIGTERM/SIGINT, then drains. Exit 0 when every request finished in time.
-int serve_until_signalled(std::shared_ptr<const config::Config> config, const sigset_t& signals,
+void print_demo_banner(const proxy::EchoServer& echo, const proxy::ProxyServer& server) {
+  const std::string proxy = server.proxy_address();
+  const std::string admin = server.admin_address();
+  std::printf(
+      "faultline demo is running:\n"
+      "  echo upstream   http://%s\n"
+      "  proxy           http://%s\n"
+      "  admin           http://%s  (/healthz, /readyz, /metrics, /api/v1/...)\n\n"
+      "Try:\n"
+      "  curl -i http://%s/hello\n"
+      "  curl -i http://%s/delay/120\n"
+      "  curl -s http://%s/bytes/1048576 | wc -c\n"
+      "  curl -s http://%s/metrics | grep faultline_upstream_latency_seconds\n\n"
+      "Fault profiles: none (active), slow, flaky, spiky. Switch and watch the effect:\n"
+      "  curl -s http://%s/api/v1/profiles\n"
+      "  curl -s -X PUT -d '{\"name\":\"slow\"}' http://%s/api/v1/profiles/active\n"
+      "  for i in $(seq 5); do curl -s -o /dev/null -w '%%{http_code} %%{time_total}s\\n' "
+      "http://%s/api/hello; done\n"
+      "  curl -s -X POST http://%s/api/v1/faults/disable   # kill switch (enable to undo)\n"
+      "Stop with Ctrl-C.\n",
+      echo.address().c_str(), proxy.c_str(), admin.c_str(), proxy.c_str(), proxy.c_str(),
+      proxy.c_str(), admin.c_str(), admin.c_str(), admin.c_str(), proxy.c_str(), admin.c_str());
+  std::fflush(stdout);
+}
+
+// Serves until SIGTERM/SIGINT, then drains; reloads on SIGHUP. Exit 0 when every request
+// finished in time.
+int serve_until_signalled(std::shared_ptr<const config::Config> config,
+                          const std::string& config_path, const sigset_t& signals,
                           proxy::EchoServer* echo) {
-  proxy::ProxyServer server(config);
+  proxy::ProxyServer server(config, config_path);
   try {
     server.start();
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;
   }
-  if (echo != nullptr) {
-    std::printf(
-        "faultline demo is running:\n"
-        "  echo upstream   http://%s\n"
-        "  proxy           http://%s\n"
-        "  admin           http://%s  (/healthz, /readyz, /metrics, /api/v1/stats)\n\n"
-        "Try:\n"
-        "  curl -i http://%s/hello\n"
-        "  curl -i http://%s/delay/120\n"
-        "  curl -i http://%s/status/503\n"
-        "  curl -s http://%s/bytes/1048576 | wc -c\n"
-        "  curl -s http://%s/readyz\n"
-        "  curl -s http://%s/metrics | grep faultline_upstream_latency_seconds\n"
-        "Stop with Ctrl-C.\n",
-        echo->address().c_str(), server.proxy_address().c_str(), server.admin_address().c_str(),
-        server.proxy_address().c_str(), server.proxy_address().c_str(),
-        server.proxy_address().c_str(), server.proxy_address().c_str(),
-        server.admin_address().c_str(), server.admin_address().c_str());
-    std::fflush(stdout);
+  if (echo != nullptr) print_demo_banner(*echo, server);
+  int signal_number = wait_for_shutdown_signal(signals);
+  for (; signal_number == SIGHUP; signal_number = wait_for_shutdown_signal(signals)) {
+    if (server.reload("SIGHUP").result == proxy::ReloadOutcome::Result::no_file) {
+      spdlog::warn("SIGHUP: this config was not loaded from a file; nothing to reload");
+    }
   }
-  const int signal_number = wait_for_shutdown_signal(signals);
-  spdlog::info(
-      "received {}, draining (up to {} s)", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
-      std::chrono::duration_cast<std::chrono::seconds>(config->server.drain_timeout).count());
+  spdlog::info("received {}", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   const bool drained = server.drain_and_stop();
   spdlog::info(drained ? "drained, exiting" : "drain deadline passed, exiting");
   return 0;
@@ -98,7 +111,7 @@ int run_proxy(const std::string& config_path) {
   }
   spdlog::info("faultline {} starting with {}", FAULTLINE_VERSION, config_path);
   return serve_until_signalled(std::make_shared<const config::Config>(std::move(*result.config)),
-                               signals, nullptr);
+                               config_path, signals, nullptr);
 }
 
 int run_echo(const std::string& listen, unsigned threads) {
@@ -138,7 +151,7 @@ int run_demo() {
     spdlog::error("{}", e.what());
     return 1;
   }
-  return serve_until_signalled(config, signals, &echo);
+  return serve_until_signalled(config, "", signals, &echo);
 }
 
 }  // namespace faultline::app

@@ -295,7 +295,7 @@ LoadResult parse_config(std::string_view toml_text, std::string_view source_name
   return Loader(std::string(source_name)).load(document);
 }
 
-LoadResult load_config_file(const std::string& path) {
+LoadResult load_config_file(const std::string& path, std::string* text_out) {
   std::string text;
   std::FILE* file = std::fopen(path.c_str(), "rb");
   int read_error = file == nullptr ? errno : 0;
@@ -313,7 +313,9 @@ LoadResult load_config_file(const std::string& path) {
         path, 0, 0, "", "cannot read file: " + std::generic_category().message(read_error)});
     return result;
   }
-  return parse_config(text, path);
+  LoadResult result = parse_config(text, path);
+  if (text_out != nullptr) *text_out = std::move(text);
+  return result;
 }
 
 }  // namespace faultline::config

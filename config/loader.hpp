@@ -28,6 +28,7 @@ struct LoadResult {
 };
 
 LoadResult parse_config(std::string_view toml_text, std::string_view source_name);
-LoadResult load_config_file(const std::string& path);
+// `text`, when given, receives the bytes read (empty when the file could not be read).
+LoadResult load_config_file(const std::string& path, std::string* text = nullptr);
 
 }  // namespace faultline::config

@@ -1,11 +1,16 @@
 #include "proxy/admin_api.hpp"
 
+#include <cctype>
 #include <string_view>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
 
+#include "config/config_json.hpp"
 #include "metrics/proxy_metrics.hpp"
+#include "proxy/admin_control.hpp"
 
 namespace faultline::proxy {
 
@@ -25,22 +30,24 @@ AdminResponse answer(unsigned status, std::string_view content_type, std::string
 
 constexpr std::string_view kText = "text/plain; charset=utf-8";
 
+AdminResponse json_answer(unsigned status, const boost::json::object& body) {
+  return answer(status, "application/json", boost::json::serialize(body) + "\n");
+}
+
+AdminResponse json_error(unsigned status, std::string_view message) {
+  return json_answer(status, boost::json::object{{"error", message}});
+}
+
 AdminResponse method_not_allowed(std::string_view allow) {
-  AdminResponse response;
-  response.status = 405;
-  response.content_type = "application/json";
-  response.body = "{\"error\":\"method not allowed; use " + std::string(allow) + "\"}\n";
+  AdminResponse response = json_error(405, "method not allowed; use " + std::string(allow));
   response.allow = allow;
   return response;
 }
 
-AdminResponse json_error(unsigned status, std::string_view message) {
-  AdminResponse response;
-  response.status = status;
-  response.content_type = "application/json";
-  response.body = "{\"error\":\"";
-  response.body += message;
-  response.body += "\"}\n";
+AdminResponse unauthorized() {
+  AdminResponse response =
+      json_error(401, "this endpoint needs \"Authorization: Bearer <admin.token>\"");
+  response.www_authenticate = "Bearer realm=\"faultline admin\"";
   return response;
 }
 
@@ -65,6 +72,30 @@ AdminResponse AdminApi::handle(const AdminRequest& request) const {
   if (path == "/api/v1/stats") {
     if (!read_only) return method_not_allowed("GET, HEAD");
     return stats();
+  }
+  if (path == "/api/v1/config") {
+    if (!read_only) return method_not_allowed("GET, HEAD");
+    return config();
+  }
+  if (path == "/api/v1/profiles") {
+    if (!read_only) return method_not_allowed("GET, HEAD");
+    return profiles();
+  }
+  // The endpoints that change what the proxy does: PUT/POST only, and the token if set.
+  if (path == "/api/v1/profiles/active") {
+    if (request.method != "PUT") return method_not_allowed("PUT");
+    if (!authorized(request)) return unauthorized();
+    return switch_profile(request.body);
+  }
+  if (path == "/api/v1/faults/disable" || path == "/api/v1/faults/enable") {
+    if (request.method != "POST") return method_not_allowed("POST");
+    if (!authorized(request)) return unauthorized();
+    return set_faults_enabled(path.ends_with("/enable"));
+  }
+  if (path == "/api/v1/reload") {
+    if (request.method != "POST") return method_not_allowed("POST");
+    if (!authorized(request)) return unauthorized();
+    return reload();
   }
   return json_error(404, "no admin endpoint at this path");
 }
@@ -107,8 +138,120 @@ AdminResponse AdminApi::stats() const {
         {"upstream_window_seconds", latency_json(route.upstream_window)},
     });
   }
-  boost::json::object body{{"routes", std::move(routes)}};
-  return answer(200, "application/json", boost::json::serialize(body) + "\n");
+  return json_answer(200, boost::json::object{{"routes", std::move(routes)}});
+}
+
+namespace {
+
+// RFC 9110 §11.1: the scheme is case-insensitive; the token is compared in constant time
+// so its bytes cannot be found one at a time by timing.
+bool bearer_token_matches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return false;
+  }
+  std::string_view given = authorization.substr(kScheme.size());
+  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
+  while (!given.empty() && given.back() == ' ') given.remove_suffix(1);
+  if (given.size() != token.size()) return false;  // (the length is no secret)
+  unsigned char difference = 0;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    difference |= static_cast<unsigned char>(given[i] ^ token[i]);
+  }
+  return difference == 0;
+}
+
+std::string profile_list(const config::FaultsConfig& faults) {
+  std::string list;
+  for (const auto& name : faults.profile_names) {
+    if (!list.empty()) list += ", ";
+    list += name;
+  }
+  return list;
+}
+
+}  // namespace
+
+bool AdminApi::authorized(const AdminRequest& request) const {
+  const std::string& token = control_.fault_state().config->admin.token;
+  return token.empty() || bearer_token_matches(request.authorization, token);
+}
+
+// The config in use, as the TOML has it, with what the API changed on top: the profile in
+// use (which may have been switched) and whether the kill switch is on.
+AdminResponse AdminApi::config() const {
+  const FaultState state = control_.fault_state();
+  boost::json::object body = config::config_json(*state.config);
+  auto& faults = body["faults"].as_object();
+  faults["active_profile"] = state.active_profile;
+  faults["enabled"] = state.faults_enabled;
+  body["source"] = state.config->source;
+  return json_answer(200, body);
+}
+
+AdminResponse AdminApi::profiles() const {
+  const FaultState state = control_.fault_state();
+  boost::json::array profiles;
+  for (const auto& profile : state.config->faults.profiles) {
+    boost::json::array rules;
+    for (const auto& rule : profile.rules) rules.push_back(config::rule_json(rule));
+    profiles.push_back(boost::json::object{{"name", profile.name},
+                                           {"active", profile.name == state.active_profile},
+                                           {"rules", std::move(rules)}});
+  }
+  return json_answer(200, boost::json::object{{"active", state.active_profile},
+                                              {"faults_enabled", state.faults_enabled},
+                                              {"profiles", std::move(profiles)}});
+}
+
+AdminResponse AdminApi::switch_profile(std::string_view body) const {
+  boost::system::error_code ec;
+  const boost::json::value request = boost::json::parse(body, ec);
+  const boost::json::string* name = nullptr;
+  if (!ec && request.is_object()) {
+    if (const auto* field = request.as_object().if_contains("name")) name = field->if_string();
+  }
+  if (name == nullptr) {
+    return json_error(400, "expected a JSON body like {\"name\": \"flaky\"}");
+  }
+  const std::string previous = control_.fault_state().active_profile;
+  if (!control_.switch_profile(*name)) {
+    const FaultState state = control_.fault_state();
+    return json_error(404, "no profile named '" + std::string(*name) +
+                               "'; the config has: " + profile_list(state.config->faults));
+  }
+  const FaultState state = control_.fault_state();
+  return json_answer(200, boost::json::object{{"active", state.active_profile},
+                                              {"previous", previous},
+                                              {"faults_enabled", state.faults_enabled}});
+}
+
+AdminResponse AdminApi::set_faults_enabled(bool enabled) const {
+  control_.set_faults_enabled(enabled);
+  const FaultState state = control_.fault_state();
+  return json_answer(200, boost::json::object{{"faults_enabled", state.faults_enabled},
+                                              {"active", state.active_profile}});
+}
+
+AdminResponse AdminApi::reload() const {
+  const ReloadOutcome outcome = control_.reload("admin API");
+  using Result = ReloadOutcome::Result;
+  if (outcome.result == Result::no_file) {
+    return json_error(409,
+                      "this config was not loaded from a file, so there is nothing to "
+                      "re-read; switch profiles with PUT /api/v1/profiles/active");
+  }
+  boost::json::object body;
+  body["result"] = outcome.result == Result::failure ? "failure" : "success";
+  if (outcome.result == Result::failure) {
+    body["errors"] = boost::json::value_from(outcome.errors);
+    body["message"] = "the config was rejected; the running config stays";
+    return json_answer(422, body);
+  }
+  body["warnings"] = boost::json::value_from(outcome.warnings);
+  body["active"] = control_.fault_state().active_profile;
+  return json_answer(200, body);
 }
 
 }  // namespace faultline::proxy

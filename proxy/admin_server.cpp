@@ -47,6 +47,9 @@ asio::awaitable<void> serve_admin_connection(tcp::socket socket, AdminApi& api) 
     response.set(http::field::server, "faultline");
     response.set(http::field::content_type, answer.content_type);
     if (!answer.allow.empty()) response.set(http::field::allow, answer.allow);
+    if (!answer.www_authenticate.empty()) {
+      response.set(http::field::www_authenticate, answer.www_authenticate);
+    }
     response.body() = std::move(answer.body);
     response.prepare_payload();
     if (request.method() == http::verb::head) response.body().clear();

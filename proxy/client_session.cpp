@@ -293,7 +293,7 @@ class ClientSession {
     write_request_head(request, target->origin_form, forwarding, request_framing, request_head_);
     const bool has_body = !parser.is_done();
 
-    UpstreamPool& pool = worker_.pools->for_route(*route);
+    UpstreamPool& pool = worker_.pools->for_route(snapshot->config->routes, route_index);
     for (int attempt = 1;; ++attempt) {
       std::unique_ptr<UpstreamConnection> upstream =
           attempt < kMaxAttempts ? pool.take_idle(has_body) : nullptr;
@@ -625,6 +625,7 @@ class ClientSession {
   void decide_faults(const Snapshot& snapshot, const config::RouteConfig& route,
                      const http::request<http::buffer_body>& request, std::string_view path,
                      std::string_view host) {
+    if (!snapshot.faults_enabled) return;  // the kill switch
     const bool header_control = snapshot.config->faults.header_control;
     if (snapshot.active_profile->rules.empty() && !header_control) return;
     headers_.clear();

@@ -1,6 +1,5 @@
 #include "proxy/proxy_server.hpp"
 
-#include <algorithm>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -8,6 +7,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
+#include "config/config_watcher.hpp"
+#include "config/units.hpp"
 #include "metrics/proxy_metrics.hpp"
 #include "proxy/accept_loop.hpp"
 #include "proxy/access_log.hpp"
@@ -15,6 +16,7 @@
 #include "proxy/admin_server.hpp"
 #include "proxy/fault_runtime.hpp"
 #include "proxy/listener.hpp"
+#include "proxy/live_config.hpp"
 #include "proxy/worker_state.hpp"
 #include "proxy/worker_threads.hpp"
 
@@ -33,26 +35,16 @@ metrics::MetricsOptions metrics_options(const config::Config& config) {
   return options;
 }
 
-// How often each worker checks deadlines: a tenth of the shortest timeout configured,
-// between 1 ms and 100 ms, so a timeout fires at most 10 % (or 100 ms) late.
-Clock::duration watchdog_tick(const config::Config& config) {
-  config::Duration shortest = std::min(config.server.header_timeout, config.server.idle_timeout);
-  for (const auto& route : config.routes) {
-    shortest = std::min({shortest, route.connect_timeout, route.request_timeout});
-  }
-  return std::clamp<Clock::duration>(shortest / 10, std::chrono::milliseconds(1),
-                                     std::chrono::milliseconds(100));
-}
-
 }  // namespace
 
 struct ProxyServer::Impl {
-  explicit Impl(std::shared_ptr<const config::Config> c)
+  Impl(std::shared_ptr<const config::Config> c, std::string config_path)
       : config(std::move(c)),
         metrics(metrics_options(*config)),
         faults(config->faults),
+        live(config, std::move(config_path), metrics, faults),
         workers(config->server.threads),
-        admin_api(metrics),
+        admin_api(metrics, live),
         admin(config->admin, admin_api) {}
   // Idle upstream sockets close while their loops exist; then the loops go, destroying
   // any unfinished session (which unregisters from its still-living WorkerState).
@@ -60,22 +52,27 @@ struct ProxyServer::Impl {
     for (auto& state : states) state->close_upstream_pools();
   }
 
+  // The config the process started with: listeners, threads and the drain deadline
+  // come from it (a reload does not move them; see config/restart_settings.hpp).
   std::shared_ptr<const config::Config> config;
   metrics::ProxyMetrics metrics;  // outlives everything that records
   FaultRuntime faults;
+  LiveConfig live;
   std::vector<std::unique_ptr<WorkerState>> states;  // outlives the loops below
   WorkerThreads workers;
   std::optional<tcp::acceptor> acceptor;
   std::unique_ptr<AccessLog> access_log;
   AdminApi admin_api;
   AdminServer admin;
+  std::unique_ptr<config::ConfigWatcher> watcher;  // stopped first: it calls into `live`
   bool stopped = false;
 };
 
-ProxyServer::ProxyServer(std::shared_ptr<const config::Config> config)
-    : impl_(std::make_unique<Impl>(std::move(config))) {}
+ProxyServer::ProxyServer(std::shared_ptr<const config::Config> config, std::string config_path)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_path))) {}
 
 ProxyServer::~ProxyServer() {
+  if (impl_->watcher) impl_->watcher->stop();
   if (!impl_->stopped) {
     impl_->workers.stop_now();
     impl_->workers.join();
@@ -88,8 +85,7 @@ void ProxyServer::start() {
   if (!impl.config->server.access_log.empty()) {
     impl.access_log = std::make_unique<AccessLog>(impl.config->server.access_log);
   }
-  auto snapshot = std::make_shared<const Snapshot>(impl.config, impl.metrics);
-  impl.metrics.set_active_profile(impl.config->faults.active_profile);
+  auto snapshot = impl.live.current();
   for (std::size_t i = 0; i < impl.workers.size(); ++i) {
     impl.states.push_back(std::make_unique<WorkerState>(snapshot));
     impl.states.back()->access_log = impl.access_log.get();
@@ -97,6 +93,14 @@ void ProxyServer::start() {
     impl.states.back()->faults = &impl.faults;
     impl.states.back()->index = i;
   }
+  // Snapshots made from now on go to every worker, in order (each loop runs its posted
+  // handlers first come, first served).
+  impl.live.set_publisher([&impl](std::shared_ptr<const Snapshot> next) {
+    for (std::size_t i = 0; i < impl.states.size(); ++i) {
+      asio::post(impl.workers.context(i),
+                 [state = impl.states[i].get(), next] { state->install(next); });
+    }
+  });
   impl.acceptor.emplace(open_acceptor(impl.workers.context(0), impl.config->server.listen));
   impl.admin.start();
 
@@ -106,16 +110,40 @@ void ProxyServer::start() {
                                return run_client_session(*impl_->states[worker], std::move(socket));
                              }),
                  asio::detached);
-  const auto tick = watchdog_tick(*impl.config);
   for (std::size_t i = 0; i < impl.workers.size(); ++i) {
-    asio::co_spawn(impl.workers.context(i), watch_deadlines(*impl.states[i], tick), asio::detached);
+    asio::co_spawn(impl.workers.context(i), watch_deadlines(*impl.states[i]), asio::detached);
   }
+  start_watching_config();  // before "listening": a change made once we are up is seen
   impl.workers.start();
   spdlog::info("proxy listening on {} ({} worker threads, {} routes)", proxy_address(),
                impl.workers.size(), impl.config->routes.size());
   spdlog::info("admin listening on {}", admin_address());
   spdlog::info("fault profile '{}' active ({} rules), seed {}", snapshot->active_profile->name,
                snapshot->active_profile->rules.size(), impl.faults.seed());
+}
+
+void ProxyServer::start_watching_config() {
+  auto& impl = *impl_;
+  if (impl.live.path().empty()) return;
+  impl.watcher = std::make_unique<config::ConfigWatcher>(
+      impl.live.path(), [&impl] { impl.live.reload_if_changed(); });
+  try {
+    impl.watcher->start();
+    spdlog::info("watching {} for changes (reload also on SIGHUP and POST /api/v1/reload)",
+                 impl.live.path());
+    // A change between the first read of the file and the watch would go unseen.
+    impl.live.reload_if_changed();
+  } catch (const std::exception& e) {
+    impl.watcher.reset();
+    spdlog::warn(
+        "{}: changes to the file will not be noticed; reload with SIGHUP or POST "
+        "/api/v1/reload",
+        e.what());
+  }
+}
+
+ReloadOutcome ProxyServer::reload(std::string_view trigger) {
+  return impl_->live.reload(trigger);
 }
 
 std::string ProxyServer::proxy_address() const {
@@ -128,8 +156,10 @@ std::string ProxyServer::admin_address() const {
 
 bool ProxyServer::drain_and_stop() {
   auto& impl = *impl_;
-  const auto drain_timeout = impl.config->server.drain_timeout;
+  const auto drain_timeout = impl.live.current()->config->server.drain_timeout;  // reloadable
+  spdlog::info("draining: up to {} for requests in flight", config::format_duration(drain_timeout));
   const auto deadline = std::chrono::steady_clock::now() + drain_timeout;
+  if (impl.watcher) impl.watcher->stop();
   impl.admin_api.set_ready(false);
   asio::post(impl.workers.context(0), [&impl] {
     boost::system::error_code ignored;

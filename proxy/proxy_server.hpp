@@ -6,17 +6,23 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "proxy/admin_control.hpp"
 
 namespace faultline::proxy {
 
 class ProxyServer {
  public:
-  explicit ProxyServer(std::shared_ptr<const config::Config> config);
+  // `config_path`: the file the config came from, watched and re-read on reload; "" for
+  // a config that has no file (the demo's embedded one: reload then has nothing to read).
+  explicit ProxyServer(std::shared_ptr<const config::Config> config, std::string config_path = "");
   ~ProxyServer();
 
-  // Binds the proxy and admin listeners and starts serving. Throws std::runtime_error
-  // with the address and the reason when a listener cannot bind.
+  // Binds the proxy and admin listeners, starts serving and watching the config file.
+  // Throws std::runtime_error with the address and the reason when a listener cannot bind.
   void start();
+
+  // Re-reads the config file (SIGHUP; the admin API and the file watcher do the same).
+  ReloadOutcome reload(std::string_view trigger);
 
   std::string proxy_address() const;  // "127.0.0.1:8080", the bound port when 0 was asked
   std::string admin_address() const;
@@ -26,6 +32,8 @@ class ProxyServer {
   bool drain_and_stop();
 
  private:
+  void start_watching_config();
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -55,13 +55,34 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(bool will_send_body)
 }
 
 void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
-  if (idle_.size() >= max_idle_) return;  // closed by the destructor
+  if (retired_ || idle_.size() >= max_idle_) return;  // closed by the destructor
   connection->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(connection));
 }
 
-UpstreamPool& UpstreamPools::for_route(const config::RouteConfig& route) {
-  if (auto cached = by_route_.find(&route); cached != by_route_.end()) return *cached->second;
+void UpstreamPools::adopt(const std::vector<config::RouteConfig>& routes) {
+  for (auto& [key, pool] : pools_) pool.retired_ = true;
+  by_index_.clear();
+  for (const auto& route : routes) {
+    UpstreamPool& pool = by_key(route);
+    pool.retired_ = false;
+    pool.max_idle_ = route.max_idle_connections;
+    if (pool.idle_.size() > pool.max_idle_) pool.idle_.resize(pool.max_idle_);
+    by_index_.push_back(&pool);
+  }
+  for (auto& [key, pool] : pools_) {
+    if (pool.retired_) pool.idle_.clear();
+  }
+  adopted_ = &routes;
+}
+
+UpstreamPool& UpstreamPools::for_route(const std::vector<config::RouteConfig>& routes,
+                                       std::size_t index) {
+  if (&routes == adopted_) return *by_index_[index];
+  return by_key(routes[index]);
+}
+
+UpstreamPool& UpstreamPools::by_key(const config::RouteConfig& route) {
   std::string key = route.name;
   key += '\n';
   key += route.upstream.url;
@@ -69,7 +90,6 @@ UpstreamPool& UpstreamPools::for_route(const config::RouteConfig& route) {
   if (it == pools_.end()) {
     it = pools_.emplace(std::move(key), UpstreamPool(route.max_idle_connections)).first;
   }
-  by_route_.emplace(&route, &it->second);
   return it->second;
 }
 

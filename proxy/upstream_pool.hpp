@@ -45,26 +45,39 @@ class UpstreamPool {
   // been closed by the upstream; one that was idle only briefly is not, to save a system
   // call per request: if it turns out closed, a request without a body is retried.
   std::unique_ptr<UpstreamConnection> take_idle(bool will_send_body);
-  // Keeps the connection for reuse, or closes it when the pool is full.
+  // Keeps the connection for reuse, or closes it when the pool is full or retired.
   void give_back(std::unique_ptr<UpstreamConnection> connection);
 
   std::size_t idle_count() const { return idle_.size(); }
 
  private:
+  friend class UpstreamPools;
   std::size_t max_idle_;
+  bool retired_ = false;  // no route of the current config uses it: keep nothing idle
   std::vector<std::unique_ptr<UpstreamConnection>> idle_;
 };
 
-// A pool per route, looked up by route name and upstream (a reload that changes a route's
-// upstream gets a fresh pool).
+// A pool per route name and upstream URL, so a reload that changes a route's upstream
+// gets a fresh pool and one that changes nothing else keeps its warm connections.
 class UpstreamPools {
  public:
-  UpstreamPool& for_route(const config::RouteConfig& route);
+  // A reload (or the start): requests of `routes` find their pools by index from now on.
+  // Pools no route uses any more close their idle connections; their objects stay,
+  // because requests still in flight under the previous config may hold them.
+  void adopt(const std::vector<config::RouteConfig>& routes);
+
+  // The pool of routes[index]. Fast for the adopted routes; requests that started under
+  // an earlier config (their `routes` is another vector) look theirs up by key.
+  UpstreamPool& for_route(const std::vector<config::RouteConfig>& routes, std::size_t index);
 
  private:
-  std::unordered_map<std::string, UpstreamPool> pools_;
-  // Fast path: the same RouteConfig object asks again (until a reload replaces it).
-  std::unordered_map<const config::RouteConfig*, UpstreamPool*> by_route_;
+  UpstreamPool& by_key(const config::RouteConfig& route);
+
+  std::unordered_map<std::string, UpstreamPool> pools_;  // node-based: references stay valid
+  // The adopted routes: alive as long as the worker's snapshot holds them, so no other
+  // vector can have this address while they are adopted.
+  const std::vector<config::RouteConfig>* adopted_ = nullptr;
+  std::vector<UpstreamPool*> by_index_;
 };
 
 struct SessionSlot;

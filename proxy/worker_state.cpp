@@ -1,5 +1,7 @@
 #include "proxy/worker_state.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -21,14 +23,26 @@ std::vector<std::string> route_names(const config::Config& config) {
   return names;
 }
 
+Clock::duration watchdog_tick_for(const config::Config& config) {
+  config::Duration shortest = std::min(config.server.header_timeout, config.server.idle_timeout);
+  for (const auto& route : config.routes) {
+    shortest = std::min({shortest, route.connect_timeout, route.request_timeout});
+  }
+  return std::clamp<Clock::duration>(shortest / 10, std::chrono::milliseconds(1),
+                                     std::chrono::milliseconds(100));
+}
+
 }  // namespace
 
-Snapshot::Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetrics& m)
+Snapshot::Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetrics& m,
+                   std::string_view profile, bool enabled)
     : config(std::move(c)),
       routes(config->routes),
       route_metrics(m.routes(route_names(*config))),
       unmatched_metrics(&m.route(kUnmatchedRoute)),
-      active_profile(config->faults.find_profile(config->faults.active_profile)),
+      active_profile(config->faults.find_profile(profile)),
+      faults_enabled(enabled),
+      watchdog_tick(watchdog_tick_for(*config)),
       metrics(&m) {
   if (active_profile == nullptr) {
     active_profile = config->faults.find_profile(faults::kNoneProfileName);
@@ -69,7 +83,14 @@ void RelayBuffers::give_back(std::unique_ptr<char[]> buffer) {
 }
 
 WorkerState::WorkerState(std::shared_ptr<const Snapshot> s)
-    : snapshot(std::move(s)), pools(std::make_unique<UpstreamPools>()) {}
+    : snapshot(std::move(s)), pools(std::make_unique<UpstreamPools>()) {
+  pools->adopt(snapshot->config->routes);
+}
+
+void WorkerState::install(std::shared_ptr<const Snapshot> next) {
+  snapshot = std::move(next);
+  if (pools) pools->adopt(snapshot->config->routes);
+}
 
 WorkerState::~WorkerState() = default;
 
@@ -99,10 +120,10 @@ void WorkerState::close_expired(Clock::time_point now) {
   }
 }
 
-asio::awaitable<void> watch_deadlines(WorkerState& worker, Clock::duration tick) {
+asio::awaitable<void> watch_deadlines(WorkerState& worker) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!(worker.draining && worker.sessions.empty())) {
-    timer.expires_after(tick);
+    timer.expires_after(worker.snapshot->watchdog_tick);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     worker.close_expired(Clock::now());
   }

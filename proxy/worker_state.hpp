@@ -31,15 +31,25 @@ class AccessLog;
 class FaultRuntime;
 class UpstreamPools;
 
+using Clock = std::chrono::steady_clock;
+
 // The config a request runs under, shared by every request that started with it, with
-// the metric handles of its routes looked up once.
+// the metric handles of its routes looked up once. A reload, a profile switch or the kill
+// switch builds a new one (see LiveConfig); requests in flight keep theirs to the end.
 struct Snapshot {
-  Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetrics& metrics);
+  // `profile`: the active profile's name (the config's, or one chosen over the admin API);
+  // `faults_enabled`: false while the kill switch is on.
+  Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetrics& metrics,
+           std::string_view profile, bool faults_enabled);
   std::shared_ptr<const config::Config> config;
   RouteTable routes;
   std::vector<metrics::RouteMetrics*> route_metrics;  // index = route index in config
   metrics::RouteMetrics* unmatched_metrics;           // requests no route took (404, 400)
   const faults::Profile* active_profile;              // never null ("none" is built in)
+  bool faults_enabled;  // false: no rule and no header control injects anything
+  // How often the worker checks deadlines: a tenth of the shortest timeout configured,
+  // between 1 ms and 100 ms, so a timeout fires at most 10 % (or 100 ms) late.
+  Clock::duration watchdog_tick;
   // faultline_faults_injected_total of route i, rule, kind; header-control rules are
   // looked up on first use (see fault_counter).
   std::vector<std::map<std::string, metrics::StripedCounter*>> fault_counters;  // "rule\nkind"
@@ -51,8 +61,6 @@ struct Snapshot {
 
 // The route label of requests that matched no route.
 inline constexpr std::string_view kUnmatchedRoute = "unmatched";
-
-using Clock = std::chrono::steady_clock;
 
 // What the worker knows of one client session. A session waiting for its next request is
 // idle: the drain closes it at once; one inside a request is left to finish.
@@ -113,6 +121,8 @@ struct WorkerState {
   std::size_t index = 0;                     // this worker's metrics stripe
   bool draining = false;
 
+  // Runs on the worker's thread: requests from now on run under `next`.
+  void install(std::shared_ptr<const Snapshot> next);
   // Runs on the worker's thread: no new requests; idle sessions are closed now.
   void begin_drain();
   // Closes the sockets whose deadline is at or before `now` (see SessionSlot).
@@ -124,8 +134,9 @@ struct WorkerState {
 boost::asio::awaitable<void> run_client_session(WorkerState& worker,
                                                 boost::asio::ip::tcp::socket socket);
 
-// The worker's watchdog: every `tick`, closes what has outlived its deadline. Ends once
-// the worker drains and its last session is gone, so the loop can return.
-boost::asio::awaitable<void> watch_deadlines(WorkerState& worker, Clock::duration tick);
+// The worker's watchdog: every tick (of the current snapshot), closes what has outlived
+// its deadline. Ends once the worker drains and its last session is gone, so the loop
+// can return.
+boost::asio::awaitable<void> watch_deadlines(WorkerState& worker);
 
 }  // namespace faultline::proxy

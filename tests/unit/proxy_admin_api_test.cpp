@@ -1,6 +1,8 @@
 // The admin endpoints a load balancer and an operator call.
 #include "proxy/admin_api.hpp"
 
+#include "proxy/admin_control.hpp"
+
 #include "metrics/proxy_metrics.hpp"
 
 #include <gtest/gtest.h>
@@ -14,9 +16,22 @@ AdminResponse call(const AdminApi& api, std::string method, std::string target) 
   return api.handle(AdminRequest{std::move(method), std::move(target), "", ""});
 }
 
+// The probes and the metrics endpoints never look at the fault controls.
+class NoControl final : public AdminControl {
+ public:
+  FaultState fault_state() const override {
+    return FaultState{std::make_shared<const config::Config>(), "none", true};
+  }
+  bool switch_profile(std::string_view) override { return false; }
+  void set_faults_enabled(bool) override {}
+  ReloadOutcome reload(std::string_view) override { return {}; }
+};
+
+NoControl no_control;
+
 TEST(AdminApi, HealthzAnswersOkAsPlainText) {
   const metrics::ProxyMetrics metrics;
-  const AdminApi api(metrics);
+  const AdminApi api(metrics, no_control);
   auto response = call(api, "GET", "/healthz");
   EXPECT_EQ(response.status, 200u);
   EXPECT_EQ(response.body, "ok\n");
@@ -26,7 +41,7 @@ TEST(AdminApi, HealthzAnswersOkAsPlainText) {
 TEST(AdminApi, HealthzStaysOkWhileDraining) {
   // Liveness is not readiness: a draining proxy must not be restarted.
   const metrics::ProxyMetrics metrics;
-  AdminApi api(metrics);
+  AdminApi api(metrics, no_control);
   api.set_ready(false);
   auto response = call(api, "GET", "/healthz");
   EXPECT_EQ(response.status, 200u);
@@ -35,7 +50,7 @@ TEST(AdminApi, HealthzStaysOkWhileDraining) {
 
 TEST(AdminApi, ReadyzIsReadyUntilTheDrainStartsThenAnswers503) {
   const metrics::ProxyMetrics metrics;
-  AdminApi api(metrics);
+  AdminApi api(metrics, no_control);
   EXPECT_TRUE(api.ready());
   auto before = call(api, "GET", "/readyz");
   EXPECT_EQ(before.status, 200u);
@@ -54,7 +69,7 @@ TEST(AdminApi, ReadyzIsReadyUntilTheDrainStartsThenAnswers503) {
 
 TEST(AdminApi, QueryStringIsIgnored) {
   const metrics::ProxyMetrics metrics;
-  AdminApi api(metrics);
+  AdminApi api(metrics, no_control);
   EXPECT_EQ(call(api, "GET", "/healthz?probe=k8s").status, 200u);
   EXPECT_EQ(call(api, "GET", "/healthz?").body, "ok\n");
   api.set_ready(false);
@@ -63,14 +78,14 @@ TEST(AdminApi, QueryStringIsIgnored) {
 
 TEST(AdminApi, HeadIsAllowedLikeGet) {
   const metrics::ProxyMetrics metrics;
-  const AdminApi api(metrics);
+  const AdminApi api(metrics, no_control);
   EXPECT_EQ(call(api, "HEAD", "/healthz").status, 200u);
   EXPECT_EQ(call(api, "HEAD", "/readyz").status, 200u);
 }
 
 TEST(AdminApi, MutatingMethodsOnProbesAre405WithAJsonError) {
   const metrics::ProxyMetrics metrics;
-  const AdminApi api(metrics);
+  const AdminApi api(metrics, no_control);
   for (const char* method : {"POST", "PUT", "DELETE", "PATCH"}) {
     for (const char* target : {"/healthz", "/readyz"}) {
       auto response = call(api, method, target);
@@ -86,13 +101,13 @@ TEST(AdminApi, MutatingMethodsOnProbesAre405WithAJsonError) {
 TEST(AdminApi, MethodNamesAreCaseSensitive) {
   // RFC 9110 §9.1: "get" is not GET.
   const metrics::ProxyMetrics metrics;
-  const AdminApi api(metrics);
+  const AdminApi api(metrics, no_control);
   EXPECT_EQ(call(api, "get", "/healthz").status, 405u);
 }
 
 TEST(AdminApi, UnknownPathIs404WithAJsonError) {
   const metrics::ProxyMetrics metrics;
-  const AdminApi api(metrics);
+  const AdminApi api(metrics, no_control);
   for (const char* target : {"/", "/nope", "/healthz/", "/HEALTHZ", "/readyz/x", ""}) {
     auto response = call(api, "GET", target);
     EXPECT_EQ(response.status, 404u) << target;
@@ -105,7 +120,7 @@ TEST(AdminApi, UnknownPathIs404WithAJsonError) {
 
 TEST(AdminApi, UnknownPathIs404WhateverTheMethod) {
   const metrics::ProxyMetrics metrics;
-  const AdminApi api(metrics);
+  const AdminApi api(metrics, no_control);
   EXPECT_EQ(call(api, "POST", "/nope").status, 404u);
 }
 

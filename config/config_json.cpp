@@ -1,0 +1,164 @@
+#include "config/config_json.hpp"
+
+#include <variant>
+
+#include <boost/json/value_from.hpp>
+
+#include "config/units.hpp"
+
+namespace faultline::config {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string address(const HostPort& host_port) {
+  const bool ipv6 = host_port.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host_port.host + "]" : host_port.host) + ":" +
+         std::to_string(host_port.port);
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+json::object distribution_json(const faults::Distribution& distribution) {
+  json::object out{{"distribution", distribution.name()}};
+  std::visit(Overloaded{
+                 [&](const faults::FixedDelay& d) { out["value"] = format_duration(d.value); },
+                 [&](const faults::UniformDelay& d) {
+                   out["min"] = format_duration(d.min);
+                   out["max"] = format_duration(d.max);
+                 },
+                 [&](const faults::NormalDelay& d) {
+                   out["mean"] = format_duration(d.mean);
+                   out["stddev"] = format_duration(d.stddev);
+                 },
+                 [&](const faults::LognormalDelay& d) {
+                   out["median"] = format_duration(d.median);
+                   out["sigma"] = d.sigma;
+                 },
+                 [&](const faults::ParetoDelay& d) {
+                   out["scale"] = format_duration(d.scale);
+                   out["shape"] = d.shape;
+                 },
+             },
+             distribution.shape);
+  if (distribution.cap) out["max"] = format_duration(*distribution.cap);
+  return out;
+}
+
+json::object match_json(const faults::Matcher& match) {
+  json::object out;
+  if (!match.path_prefix.empty()) out["path_prefix"] = match.path_prefix;
+  if (match.path_regex) out["path"] = match.path_regex->pattern;
+  if (!match.methods.empty()) out["methods"] = json::value_from(match.methods);
+  if (!match.headers.empty()) {
+    json::object headers;
+    for (const auto& condition : match.headers) {
+      using Kind = faults::HeaderCondition::Kind;
+      if (condition.kind == Kind::equals) {
+        headers[condition.name] = condition.value;
+      } else {
+        headers[condition.name] = condition.kind == Kind::present;
+      }
+    }
+    out["headers"] = std::move(headers);
+  }
+  if (!match.host.empty()) out["host"] = match.host;
+  if (!match.route.empty()) out["route"] = match.route;
+  return out;
+}
+
+json::object action_json(const faults::Action& action) {
+  return std::visit(Overloaded{
+                        [](const faults::Delay& d) {
+                          json::object out = distribution_json(d.distribution);
+                          out["phase"] = d.phase == faults::Phase::request ? "request" : "response";
+                          return out;
+                        },
+                        [](const faults::Abort& a) {
+                          json::object out{{"status", a.status}};
+                          if (!a.body.empty()) out["body"] = a.body;
+                          if (!a.headers.empty()) {
+                            json::object headers;
+                            for (const auto& [name, value] : a.headers) headers[name] = value;
+                            out["headers"] = std::move(headers);
+                          }
+                          return out;
+                        },
+                        [](const faults::Reset&) { return json::object{}; },
+                        [](const faults::Hang& h) {
+                          json::object out;
+                          if (h.duration) out["for"] = format_duration(*h.duration);
+                          return out;
+                        },
+                        [](const faults::Throttle& t) {
+                          return json::object{{"bytes_per_second", t.bytes_per_second}};
+                        },
+                        [](const faults::Truncate& t) {
+                          return json::object{{"after_bytes", t.after_bytes}};
+                        },
+                        [](const faults::Corrupt& c) {
+                          return json::object{{"bytes", c.bytes}};
+                        },
+                    },
+                    action);
+}
+
+}  // namespace
+
+json::object rule_json(const faults::Rule& rule) {
+  json::object out{{"name", rule.name}, {"probability", rule.probability}};
+  json::object match = match_json(rule.match);
+  if (!match.empty()) out["match"] = std::move(match);
+  out[faults::kind_name(faults::kind_of(rule.action))] = action_json(rule.action);
+  return out;
+}
+
+json::object config_json(const Config& config) {
+  const auto& server = config.server;
+  json::object out;
+  out["server"] = json::object{
+      {"listen", address(server.listen)},
+      {"threads", server.threads},
+      {"header_timeout", format_duration(server.header_timeout)},
+      {"idle_timeout", format_duration(server.idle_timeout)},
+      {"drain_timeout", format_duration(server.drain_timeout)},
+      {"max_header_bytes", server.max_header_bytes},
+      {"max_body_bytes", server.max_body_bytes},
+      {"access_log", server.access_log},
+  };
+  // The token itself is a secret: say only whether one is set.
+  out["admin"] = json::object{{"listen", address(config.admin.listen)},
+                              {"token", config.admin.token.empty() ? "" : "<redacted>"}};
+  out["metrics"] = json::object{{"window", format_duration(config.metrics.window)}};
+  json::array routes;
+  for (const auto& route : config.routes) {
+    json::object r{{"name", route.name}, {"path_prefix", route.path_prefix}};
+    if (!route.host.empty()) r["host"] = route.host;
+    r["upstream"] = route.upstream.url;
+    r["connect_timeout"] = format_duration(route.connect_timeout);
+    r["request_timeout"] = format_duration(route.request_timeout);
+    r["max_idle_connections"] = route.max_idle_connections;
+    routes.push_back(std::move(r));
+  }
+  out["routes"] = std::move(routes);
+  const auto& faults = config.faults;
+  json::object profiles;
+  for (const auto& profile : faults.profiles) {
+    if (profile.name == faults::kNoneProfileName) continue;  // built in, not written
+    json::array rules;
+    for (const auto& rule : profile.rules) rules.push_back(rule_json(rule));
+    profiles[profile.name] = std::move(rules);
+  }
+  out["faults"] = json::object{
+      {"active_profile", faults.active_profile}, {"seed", faults.seed},
+      {"header_control", faults.header_control}, {"max_active_faults", faults.max_active_faults},
+      {"profiles", std::move(profiles)},
+  };
+  return out;
+}
+
+}  // namespace faultline::config
