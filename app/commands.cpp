@@ -40,9 +40,15 @@ void print_errors(const std::vector<config::Diagnostic>& errors) {
   for (const auto& error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
 }
 
-void print_demo_banner(const proxy::EchoServer& echo, const proxy::ProxyServer& server) {
+void print_demo_banner(const config::Config& config, const proxy::EchoServer& echo,
+                       const proxy::ProxyServer& server) {
   const std::string proxy = server.proxy_address();
   const std::string admin = server.admin_address();
+  std::string profiles;
+  for (const auto& name : config.faults.profile_names) {
+    if (!profiles.empty()) profiles += ", ";
+    profiles += name == config.faults.active_profile ? name + " (active)" : name;
+  }
   std::printf(
       "faultline demo is running:\n"
       "  echo upstream   http://%s\n"
@@ -53,7 +59,7 @@ void print_demo_banner(const proxy::EchoServer& echo, const proxy::ProxyServer& 
       "  curl -i http://%s/delay/120\n"
       "  curl -s http://%s/bytes/1048576 | wc -c\n"
       "  curl -s http://%s/metrics | grep faultline_upstream_latency_seconds\n\n"
-      "Fault profiles: none (active), slow, flaky, spiky. Switch and watch the effect:\n"
+      "Fault profiles: %s. Switch and watch the effect:\n"
       "  curl -s http://%s/api/v1/profiles\n"
       "  curl -s -X PUT -d '{\"name\":\"slow\"}' http://%s/api/v1/profiles/active\n"
       "  for i in $(seq 5); do curl -s -o /dev/null -w '%%{http_code} %%{time_total}s\\n' "
@@ -61,7 +67,8 @@ void print_demo_banner(const proxy::EchoServer& echo, const proxy::ProxyServer& 
       "  curl -s -X POST http://%s/api/v1/faults/disable   # kill switch (enable to undo)\n"
       "Stop with Ctrl-C.\n",
       echo.address().c_str(), proxy.c_str(), admin.c_str(), proxy.c_str(), proxy.c_str(),
-      proxy.c_str(), admin.c_str(), admin.c_str(), admin.c_str(), proxy.c_str(), admin.c_str());
+      proxy.c_str(), admin.c_str(), profiles.c_str(), admin.c_str(), admin.c_str(), proxy.c_str(),
+      admin.c_str());
   std::fflush(stdout);
 }
 
@@ -77,7 +84,7 @@ int serve_until_signalled(std::shared_ptr<const config::Config> config,
     spdlog::error("{}", e.what());
     return 1;
   }
-  if (echo != nullptr) print_demo_banner(*echo, server);
+  if (echo != nullptr) print_demo_banner(*config, *echo, server);
   int signal_number = wait_for_shutdown_signal(signals);
   for (; signal_number == SIGHUP; signal_number = wait_for_shutdown_signal(signals)) {
     if (server.reload("SIGHUP").result == proxy::ReloadOutcome::Result::no_file) {

@@ -52,8 +52,8 @@ struct ProxyServer::Impl {
     for (auto& state : states) state->close_upstream_pools();
   }
 
-  // The config the process started with: listeners, threads and the drain deadline
-  // come from it (a reload does not move them; see config/restart_settings.hpp).
+  // The config the process started with: listeners, threads and the access log come
+  // from it (a reload does not move them; see config/restart_settings.hpp).
   std::shared_ptr<const config::Config> config;
   metrics::ProxyMetrics metrics;  // outlives everything that records
   FaultRuntime faults;
