@@ -196,7 +196,13 @@ for _ in $(seq 100); do
 done
 term_sent=$(date +%s.%N)
 podman kill --signal SIGTERM "$proxy_name" >/dev/null
-ready_during_drain=$(http_code "$admin/readyz" || true)
+# The signal lands asynchronously: poll /readyz while the in-flight request holds the drain open.
+ready_during_drain=""
+for _ in $(seq 20); do
+  ready_during_drain=$(http_code "$admin/readyz" || true)
+  [[ "$ready_during_drain" == 503 ]] && break
+  sleep 0.05
+done
 exit_code=$(timeout 30 podman wait "$proxy_name") || fail "the container did not exit within 30 s of SIGTERM"
 stopped_after=$(awk -v a="$term_sent" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 wait "$inflight" || true
