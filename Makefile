@@ -10,7 +10,7 @@ CTEST_ARGS ?= --output-on-failure --timeout 600
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test demo test-asan test-tsan format clean
+.PHONY: all deps configure build test demo test-asan test-tsan format clean package test-deploy deps-deploy
 
 all: build
 
@@ -51,3 +51,21 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
+
+# ---- deploy/: the .deb and the deployment checks (see README "Deploy") ----
+package: build
+	cmake --build $(BUILD) --target package
+
+deps-deploy:
+	@scripts/install-deps.sh deploy
+
+# Compose, Kubernetes, systemd and .deb checks (tests/deploy), then the container image
+# built and run with Podman (deploy/test-image.sh). IMAGE_BINARY=prebuilt puts the binary
+# just built and tested in $(BUILD) into the image; IMAGE_BINARY=source compiles it inside
+# the image build (minutes longer on 2 cores).
+IMAGE_BINARY ?= prebuilt
+test-deploy: deps-deploy package
+	cd tests/deploy && FAULTLINE_BIN=$(CURDIR)/$(BUILD)/app/faultline \
+	  FAULTLINE_DEB=$$(ls -t $(CURDIR)/$(BUILD)/faultline_*.deb | head -1) \
+	  PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m unittest -v
+	deploy/test-image.sh $(if $(filter prebuilt,$(IMAGE_BINARY)),--prebuilt $(BUILD)/app/faultline)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages faultline needs to build, test and benchmark,
-# asking apt only for what is missing.
+# asking apt only for what is missing. `install-deps.sh deploy` adds what the deploy tests
+# use (make test-deploy): Podman with runc, debootstrap, docker-compose (without the Docker
+# engine it recommends), PyYAML, systemd-analyze and dpkg-shlibdeps.
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,14 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nginx-light haproxy prometheus
 )
+if [[ "${1:-}" == deploy ]]; then
+  packages=(podman runc debootstrap docker-compose python3-yaml systemd dpkg-dev curl)
+fi
+
+if [[ "${1:-}" == deploy ]] && ! command -v kubectl >/dev/null 2>&1; then
+  # Debian 12 ships only kubectl 1.20, whose kustomize is too old for deploy/k8s.
+  echo "deps: kubectl (1.27 or newer) is not installed: the Kubernetes checks will be skipped" >&2
+fi
 
 missing=()
 for p in "${packages[@]}"; do
