@@ -4,11 +4,13 @@
 #include <limits>
 
 #include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
 #include <prometheus/text_serializer.h>
 
 #include "config/address.hpp"
 #include "metrics/prometheus_buckets.hpp"
+#include "metrics/proxy_metrics.hpp"
+#include "proxy/admin_handler.hpp"
+#include "proxy/admin_server.hpp"
 
 namespace faultline::loadgen {
 
@@ -76,26 +78,50 @@ class BenchCollectable final : public prometheus::Collectable {
 
  private:
   const LiveCounters& live_;
-  mutable metrics::HdrHistogram scratch_;  // the exposer scrapes from one thread at a time
+  mutable metrics::HdrHistogram scratch_;  // the server scrapes on its one thread
+};
+
+// GET /metrics and nothing else, served by the proxy's admin HTTP server.
+class MetricsPage final : public proxy::AdminHandler {
+ public:
+  explicit MetricsPage(const LiveCounters& live) : collectable_(live) {}
+
+  proxy::AdminResponse handle(const proxy::AdminRequest& request) const override {
+    proxy::AdminResponse response;
+    const std::string_view path =
+        std::string_view(request.target).substr(0, request.target.find('?'));
+    if (path != "/metrics") {
+      response.status = 404;
+      response.body = "faultline bench serves only /metrics\n";
+    } else if (request.method != "GET" && request.method != "HEAD") {
+      response.status = 405;
+      response.allow = "GET, HEAD";
+      response.body = "use GET\n";
+    } else {
+      response.content_type = metrics::kExpositionContentType;
+      response.body = prometheus::TextSerializer().Serialize(collectable_.Collect());
+    }
+    return response;
+  }
+
+  void set_stage(std::size_t index) { collectable_.stage.store(index, std::memory_order_relaxed); }
+
+ private:
+  BenchCollectable collectable_;
 };
 
 class Endpoint final : public BenchMetricsEndpoint {
  public:
-  Endpoint(const std::string& bind, const std::string& host, const LiveCounters& live)
-      : collectable_(std::make_shared<BenchCollectable>(live)), exposer_(bind, 1) {
-    exposer_.RegisterCollectable(collectable_);
-    const auto ports = exposer_.GetListeningPorts();
-    address_ = host + ":" + std::to_string(ports.empty() ? 0 : ports.front());
+  Endpoint(const config::HostPort& listen, const LiveCounters& live)
+      : page_(live), server_(listen, page_) {
+    server_.start();
   }
-  std::string address() const override { return address_; }
-  void set_stage(std::size_t index) override {
-    collectable_->stage.store(index, std::memory_order_relaxed);
-  }
+  std::string address() const override { return server_.address(); }
+  void set_stage(std::size_t index) override { page_.set_stage(index); }
 
  private:
-  std::shared_ptr<BenchCollectable> collectable_;
-  prometheus::Exposer exposer_;
-  std::string address_;
+  MetricsPage page_;
+  proxy::AdminServer server_;  // stopped (and joined) before page_ goes
 };
 
 }  // namespace
@@ -108,12 +134,10 @@ std::unique_ptr<BenchMetricsEndpoint> start_metrics_endpoint(const BenchPlan& pl
     error = "--metrics-listen " + plan.metrics_listen + ": " + problem;
     return nullptr;
   }
-  const bool ipv6 = listen.host.find(':') != std::string::npos;
-  const std::string host = ipv6 ? "[" + listen.host + "]" : listen.host;
   try {
-    return std::make_unique<Endpoint>(host + ":" + std::to_string(listen.port), host, live);
+    return std::make_unique<Endpoint>(listen, live);
   } catch (const std::exception& e) {
-    error = "--metrics-listen " + plan.metrics_listen + ": cannot listen: " + e.what();
+    error = "--metrics-listen " + plan.metrics_listen + ": " + e.what();
     return nullptr;
   }
 }

@@ -100,7 +100,7 @@ AdminResponse AdminApi::handle(const AdminRequest& request) const {
   return json_error(404, "no admin endpoint at this path");
 }
 
-void AdminApi::advance_metric_windows() const {
+void AdminApi::every_second() const {
   metrics_.advance_windows(metrics_.now());
 }
 

@@ -1,10 +1,12 @@
-// The admin endpoints as plain request -> response logic (no sockets), so each endpoint
-// is tested directly. The admin server feeds it parsed requests.
+// The proxy's admin endpoints as plain request -> response logic (no sockets), so each
+// endpoint is tested directly. The admin server feeds it parsed requests.
 #pragma once
 
 #include <atomic>
 #include <string>
 #include <string_view>
+
+#include "proxy/admin_handler.hpp"
 
 namespace faultline::metrics {
 class ProxyMetrics;
@@ -12,36 +14,22 @@ class ProxyMetrics;
 
 namespace faultline::proxy {
 
-struct AdminRequest {
-  std::string method;  // "GET"
-  std::string target;  // "/readyz"
-  std::string authorization;
-  std::string body;
-};
-
-struct AdminResponse {
-  unsigned status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-  std::string allow;             // for 405: the methods the endpoint takes (RFC 9110 §15.5.6)
-  std::string www_authenticate;  // for 401: the scheme to use (RFC 9110 §11.6.1)
-};
-
 class AdminControl;
 
-class AdminApi {
+class AdminApi final : public AdminHandler {
  public:
   AdminApi(const metrics::ProxyMetrics& metrics, AdminControl& control)
       : metrics_(metrics), control_(control) {}
 
-  AdminResponse handle(const AdminRequest& request) const;
+  AdminResponse handle(const AdminRequest& request) const override;
 
   // False from the start of a drain: load balancers stop sending new traffic.
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
 
-  // Called every second by the admin server (see ProxyMetrics::advance_windows).
-  void advance_metric_windows() const;
+  // Advances the latency summary's sliding window (see ProxyMetrics::advance_windows): the
+  // window is exact to the period of this tick.
+  void every_second() const override;
 
  private:
   AdminResponse stats() const;

@@ -13,7 +13,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include "proxy/admin_api.hpp"
+#include "proxy/admin_handler.hpp"
 #include "proxy/listener.hpp"
 
 namespace faultline::proxy {
@@ -29,7 +29,7 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kAdminTimeout = std::chrono::seconds(30);
 constexpr std::uint64_t kMaxAdminBody = 1 << 20;
 
-asio::awaitable<void> serve_admin_connection(tcp::socket socket, AdminApi& api) {
+asio::awaitable<void> serve_admin_connection(tcp::socket socket, const AdminHandler& handler) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
@@ -41,7 +41,7 @@ asio::awaitable<void> serve_admin_connection(tcp::socket socket, AdminApi& api) 
     const auto& request = parser.get();
     AdminRequest admin_request{std::string(request.method_string()), std::string(request.target()),
                                std::string(request[http::field::authorization]), request.body()};
-    AdminResponse answer = api.handle(admin_request);
+    AdminResponse answer = handler.handle(admin_request);
     http::response<http::string_body> response{static_cast<http::status>(answer.status),
                                                request.version()};
     response.set(http::field::server, "faultline");
@@ -61,23 +61,22 @@ asio::awaitable<void> serve_admin_connection(tcp::socket socket, AdminApi& api) 
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-// The sliding window of the latency summary is exact to the period of this tick.
-asio::awaitable<void> advance_metric_windows(AdminApi& api) {
+asio::awaitable<void> tick_every_second(const AdminHandler& handler) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
     timer.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await timer.async_wait(nothrow);
     if (ec) break;
-    api.advance_metric_windows();
+    handler.every_second();
   }
 }
 
-asio::awaitable<void> accept_admin(tcp::acceptor& acceptor, AdminApi& api) {
+asio::awaitable<void> accept_admin(tcp::acceptor& acceptor, const AdminHandler& handler) {
   while (acceptor.is_open()) {
     auto [ec, socket] = co_await acceptor.async_accept(nothrow);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
     if (ec) continue;
-    asio::co_spawn(acceptor.get_executor(), serve_admin_connection(std::move(socket), api),
+    asio::co_spawn(acceptor.get_executor(), serve_admin_connection(std::move(socket), handler),
                    asio::detached);
   }
 }
@@ -85,25 +84,25 @@ asio::awaitable<void> accept_admin(tcp::acceptor& acceptor, AdminApi& api) {
 }  // namespace
 
 struct AdminServer::Impl {
-  Impl(const config::AdminConfig& c, AdminApi& a) : config(c), api(a) {}
-  config::AdminConfig config;
-  AdminApi& api;
+  Impl(const config::HostPort& l, const AdminHandler& h) : listen(l), handler(h) {}
+  config::HostPort listen;
+  const AdminHandler& handler;
   asio::io_context context{1};
   std::optional<tcp::acceptor> acceptor;
   std::thread thread;
 };
 
-AdminServer::AdminServer(const config::AdminConfig& config, AdminApi& api)
-    : impl_(std::make_unique<Impl>(config, api)) {}
+AdminServer::AdminServer(const config::HostPort& listen, const AdminHandler& handler)
+    : impl_(std::make_unique<Impl>(listen, handler)) {}
 
 AdminServer::~AdminServer() {
   stop();
 }
 
 void AdminServer::start() {
-  impl_->acceptor.emplace(open_acceptor(impl_->context, impl_->config.listen));
-  asio::co_spawn(impl_->context, accept_admin(*impl_->acceptor, impl_->api), asio::detached);
-  asio::co_spawn(impl_->context, advance_metric_windows(impl_->api), asio::detached);
+  impl_->acceptor.emplace(open_acceptor(impl_->context, impl_->listen));
+  asio::co_spawn(impl_->context, accept_admin(*impl_->acceptor, impl_->handler), asio::detached);
+  asio::co_spawn(impl_->context, tick_every_second(impl_->handler), asio::detached);
   impl_->thread = std::thread([this] { impl_->context.run(); });
 }
 

@@ -1,5 +1,6 @@
-// The admin listener: a small HTTP server on its own thread that serves AdminApi, so a
-// busy proxy never delays health checks or a scrape.
+// The admin listener: a small HTTP server on its own thread that serves an AdminHandler
+// (the proxy's AdminApi, or the load generator's /metrics), so a busy proxy or generator
+// never delays health checks or a scrape.
 #pragma once
 
 #include <memory>
@@ -9,11 +10,11 @@
 
 namespace faultline::proxy {
 
-class AdminApi;
+class AdminHandler;
 
 class AdminServer {
  public:
-  AdminServer(const config::AdminConfig& config, AdminApi& api);
+  AdminServer(const config::HostPort& listen, const AdminHandler& handler);
   ~AdminServer();
 
   void start();  // binds (throws std::runtime_error) and starts its thread

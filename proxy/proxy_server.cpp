@@ -45,7 +45,7 @@ struct ProxyServer::Impl {
         live(config, std::move(config_path), metrics, faults),
         workers(config->server.threads),
         admin_api(metrics, live),
-        admin(config->admin, admin_api) {}
+        admin(config->admin.listen, admin_api) {}
   // Idle upstream sockets close while their loops exist; then the loops go, destroying
   // any unfinished session (which unregisters from its still-living WorkerState).
   ~Impl() {

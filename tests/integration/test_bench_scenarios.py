@@ -156,7 +156,15 @@ class SoakAndMetricsTest(BenchTestCase):
         self.assertEqual(types["faultline_bench_request_duration_seconds"], "histogram")
         self.assertEqual(types["faultline_bench_errors_total"], "counter")
         self.assertGreater(sum_samples(samples, "faultline_bench_requests_total"), 0)
+        self.assertEqual(http_get(port, "/").status, 404)
         self.assertEqual(bench.wait(timeout=15), 0, bench.output_tail())
+
+    def test_metrics_listen_on_a_taken_port_fails_before_sending(self):
+        echo = self.start_echo(threads=1)
+        result, _ = self.bench([f"http://127.0.0.1:{echo.port}/", "--rate", "10", "-d", "1s",
+                                "--metrics-listen", f"127.0.0.1:{echo.port}"], expect_code=1)
+        self.assertIn(f"--metrics-listen 127.0.0.1:{echo.port}: cannot listen on", result.stderr)
+        self.assertNotIn("requests in", result.stdout)
 
     def test_ctrl_c_ends_the_run_early_with_a_report(self):
         echo = self.start_echo(threads=1)
