@@ -2,7 +2,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
@@ -40,8 +42,17 @@ void print_errors(const std::vector<config::Diagnostic>& errors) {
   for (const auto& error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
 }
 
+// The running binary's full path, so the banner's bench line works from any directory
+// (after `make demo` faultline is not on PATH).
+std::string own_path() {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "faultline" : path.string();
+}
+
 void print_demo_banner(const config::Config& config, const proxy::EchoServer& echo,
                        const proxy::ProxyServer& server) {
+  const std::string self = own_path();
   const std::string proxy = server.proxy_address();
   const std::string admin = server.admin_address();
   std::string profiles;
@@ -65,10 +76,12 @@ void print_demo_banner(const config::Config& config, const proxy::EchoServer& ec
       "  for i in $(seq 5); do curl -s -o /dev/null -w '%%{http_code} %%{time_total}s\\n' "
       "http://%s/api/hello; done\n"
       "  curl -s -X POST http://%s/api/v1/faults/disable   # kill switch (enable to undo)\n"
+      "Drive load through it and read the percentiles (in another terminal):\n"
+      "  %s bench http://%s/hello --rate 200 --duration 10s\n"
       "Stop with Ctrl-C.\n",
       echo.address().c_str(), proxy.c_str(), admin.c_str(), proxy.c_str(), proxy.c_str(),
       proxy.c_str(), admin.c_str(), profiles.c_str(), admin.c_str(), admin.c_str(), proxy.c_str(),
-      admin.c_str());
+      admin.c_str(), self.c_str(), proxy.c_str());
   std::fflush(stdout);
 }
 
