@@ -7,7 +7,7 @@
 //   cmake --build build --target faultline_loadgen_bench &&
 //   build/bench/micro/faultline_loadgen_bench
 #include <cstdint>
-#include <string>
+#include <string_view>
 
 #include <benchmark/benchmark.h>
 
@@ -20,29 +20,19 @@ namespace {
 using namespace faultline::loadgen;
 using namespace std::chrono_literals;
 
-void BM_ParseEchoResponse(benchmark::State& state) {
-  const std::string wire =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
-      "x-echo-connection: 706\r\n\r\nok";
+void BM_ParseResponse(benchmark::State& state, std::string_view wire) {
   ResponseParser parser;
   for (auto _ : state) {
     parser.reset();
     benchmark::DoNotOptimize(parser.feed(wire.data(), wire.size()));
   }
 }
-BENCHMARK(BM_ParseEchoResponse);
-
-void BM_ParseChunkedResponse(benchmark::State& state) {
-  const std::string wire =
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: x\r\n\r\n"
-      "10\r\n0123456789abcdef\r\n0\r\n\r\n";
-  ResponseParser parser;
-  for (auto _ : state) {
-    parser.reset();
-    benchmark::DoNotOptimize(parser.feed(wire.data(), wire.size()));
-  }
-}
-BENCHMARK(BM_ParseChunkedResponse);
+BENCHMARK_CAPTURE(BM_ParseResponse, echo,
+                  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                  "x-echo-connection: 706\r\n\r\nok");
+BENCHMARK_CAPTURE(BM_ParseResponse, chunked,
+                  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: x\r\n\r\n"
+                  "10\r\n0123456789abcdef\r\n0\r\n\r\n");
 
 void BM_DueTime(benchmark::State& state) {
   const bool ramp = state.range(0) != 0;

@@ -25,11 +25,12 @@ SOURCE_DIR = os.environ.get("FAULTLINE_SOURCE_DIR", os.path.abspath(os.path.join
 DEPLOY_DIR = os.path.join(SOURCE_DIR, "deploy")
 BIN = os.environ.get("FAULTLINE_BIN") or os.path.join(SOURCE_DIR, "build", "app", "faultline")
 
-# The integration harness (processes, raw HTTP, metrics parsing) serves the tests that run
-# faultline for real.
+# The integration harness (the binary, processes, raw HTTP, metrics parsing) serves every
+# test that runs faultline.
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 os.environ.setdefault("FAULTLINE_BIN", BIN)
 os.environ.setdefault("FAULTLINE_SOURCE_DIR", SOURCE_DIR)
+from harness import binary_path as faultline_binary, run_cli  # noqa: E402  (after the path is set)
 
 try:
     import yaml  # PyYAML: Debian python3-yaml (a dependency of docker-compose)
@@ -58,19 +59,13 @@ def run(args, timeout: float = 120.0, cwd: str | None = None, check: bool = True
     return result
 
 
-def faultline_binary() -> str:
-    if not (os.path.isfile(BIN) and os.access(BIN, os.X_OK)):
-        raise AssertionError(f"faultline binary not found at {BIN!r}; build first or set FAULTLINE_BIN")
-    return BIN
-
-
 def faultline_check_text(test: unittest.TestCase, text: str, name: str = "faultline.toml") -> None:
     """`faultline check` on a config given as text: must exit 0."""
     with tempfile.TemporaryDirectory(prefix="faultline-deploy-") as folder:
         path = os.path.join(folder, name)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
-        result = run([faultline_binary(), "check", "-c", path], check=False, timeout=30)
+        result = run_cli(["check", "-c", path])
         test.assertEqual(result.returncode, 0, f"faultline check rejected {name}:\n{result.stdout}{result.stderr}")
 
 

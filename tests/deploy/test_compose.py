@@ -12,8 +12,8 @@ import os
 import unittest
 
 from deploy_support import (
-    BIN, DEPLOY_DIR, SOURCE_DIR, faultline_binary, faultline_check_text, host_port, parse_toml,
-    read_text, require_tool, require_yaml, run, seconds, yaml,
+    DEPLOY_DIR, SOURCE_DIR, faultline_check_text, host_port, parse_toml, read_text, require_tool,
+    require_yaml, run, run_cli, seconds, yaml,
 )
 
 COMPOSE_FILE = os.path.join(DEPLOY_DIR, "compose.yml")
@@ -152,7 +152,7 @@ class ComposeFileTest(unittest.TestCase):
         self.assertEqual(command[1], f"http://faultline:{proxy_port}/")
         flags = [arg for arg in command if arg.startswith("--")]
         self.assertTrue({"--rate", "--duration"} <= set(flags))
-        help_result = run([faultline_binary(), "bench", "--help"], check=False, timeout=30)
+        help_result = run_cli(["bench", "--help"])
         self.assertEqual(help_result.returncode, 0, help_result.stderr)
         for flag in flags:
             self.assertIn(flag, help_result.stdout + help_result.stderr, f"`faultline bench` has no {flag}")
