@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/file.hpp"
 #include "loadgen/baseline.hpp"
 #include "loadgen/bench_flags.hpp"
 #include "loadgen/bench_runner.hpp"
@@ -32,17 +33,6 @@ void raise_open_file_limit() {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
   }
-}
-
-bool read_text_file(const std::string& path, std::string& out) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return false;
-  char buffer[1 << 16];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) out.append(buffer, n);
-  const bool ok = std::ferror(file) == 0;
-  std::fclose(file);
-  return ok;
 }
 
 bool write_text_file(const std::string& path, const std::string& text) {
@@ -123,14 +113,14 @@ int run_bench_command(const BenchCommand& command) {
   loadgen::Verdict verdict;
   std::optional<loadgen::BaselineNumbers> baseline;
   if (plan.baseline) {
-    std::string text;
     loadgen::BaselineNumbers numbers;
-    if (!read_text_file(plan.baseline->path, text)) {
+    const auto text = read_file(plan.baseline->path);
+    if (!text) {
       std::fprintf(stderr, "faultline bench: --baseline %s: cannot read the file\n",
                    plan.baseline->path.c_str());
       return 2;
     }
-    if (auto error = loadgen::parse_baseline(text, numbers); !error.empty()) {
+    if (auto error = loadgen::parse_baseline(*text, numbers); !error.empty()) {
       std::fprintf(stderr, "faultline bench: --baseline %s: %s\n", plan.baseline->path.c_str(),
                    error.c_str());
       return 2;

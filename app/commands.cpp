@@ -9,9 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include "app/embedded_config.hpp"
-#include "config/address.hpp"
+#include "base/host_port.hpp"
 #include "config/loader.hpp"
-#include "proxy/echo_server.hpp"
+#include "echo/echo_server.hpp"
 #include "proxy/proxy_server.hpp"
 
 namespace faultline::app {
@@ -38,7 +38,7 @@ int wait_for_shutdown_signal(const sigset_t& signals) {
   return signal_number;
 }
 
-void print_errors(const std::vector<config::Diagnostic>& errors) {
+void print_errors(const std::vector<faultline::Diagnostic>& errors) {
   for (const auto& error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
 }
 
@@ -50,7 +50,7 @@ std::string own_path() {
   return ec ? "faultline" : path.string();
 }
 
-void print_demo_banner(const config::Config& config, const proxy::EchoServer& echo,
+void print_demo_banner(const config::Config& config, const echo::EchoServer& echo,
                        const proxy::ProxyServer& server) {
   const std::string self = own_path();
   const std::string proxy = server.proxy_address();
@@ -89,7 +89,7 @@ void print_demo_banner(const config::Config& config, const proxy::EchoServer& ec
 // finished in time.
 int serve_until_signalled(std::shared_ptr<const config::Config> config,
                           const std::string& config_path, const sigset_t& signals,
-                          proxy::EchoServer* echo) {
+                          echo::EchoServer* echo) {
   proxy::ProxyServer server(config, config_path);
   try {
     server.start();
@@ -136,12 +136,12 @@ int run_proxy(const std::string& config_path) {
 
 int run_echo(const std::string& listen, unsigned threads) {
   const sigset_t signals = block_shutdown_signals();
-  config::HostPort address;
-  if (auto error = config::parse_listen_address(listen, address); !error.empty()) {
+  faultline::HostPort address;
+  if (auto error = faultline::parse_listen_address(listen, address); !error.empty()) {
     std::fprintf(stderr, "faultline echo: --listen %s: %s\n", listen.c_str(), error.c_str());
     return 2;
   }
-  proxy::EchoServer echo(address, threads);
+  echo::EchoServer echo(address, threads);
   try {
     echo.start();
   } catch (const std::exception& e) {
@@ -162,9 +162,9 @@ int run_demo() {
   }
   auto config = std::make_shared<const config::Config>(std::move(*result.config));
   // The demo's routes all point at the built-in echo upstream; start it on that address.
-  proxy::EchoServer echo(
-      config::HostPort{config->routes.front().upstream.host, config->routes.front().upstream.port},
-      1);
+  echo::EchoServer echo(faultline::HostPort{config->routes.front().upstream.host,
+                                            config->routes.front().upstream.port},
+                        1);
   try {
     echo.start();
   } catch (const std::exception& e) {

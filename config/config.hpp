@@ -8,16 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/host_port.hpp"
+#include "base/units.hpp"
 #include "faults/rule.hpp"
 
 namespace faultline::config {
-
-using Duration = std::chrono::microseconds;
-
-struct HostPort {
-  std::string host;  // IP literal or name, as written (IPv6 without brackets)
-  std::uint16_t port = 0;
-};
 
 struct ServerConfig {
   HostPort listen{"0.0.0.0", 8080};

@@ -4,7 +4,7 @@
 
 #include <boost/json/value_from.hpp>
 
-#include "config/units.hpp"
+#include "base/units.hpp"
 
 namespace faultline::config {
 

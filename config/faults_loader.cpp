@@ -30,7 +30,8 @@
 #include <string>
 #include <string_view>
 
-#include "config/units.hpp"
+#include "base/text.hpp"
+#include "base/units.hpp"
 #include "faults/matcher.hpp"
 
 namespace faultline::config::detail {
@@ -49,43 +50,10 @@ constexpr std::array<std::string_view, 5> kDistributionNames{"fixed", "uniform",
 constexpr std::int64_t kMinAbortStatus = 200;
 constexpr std::int64_t kMaxAbortStatus = 599;
 
-std::string lowercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string uppercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
-// RFC 9110 §5.6.2: header names and methods are tokens.
-bool is_token(std::string_view text) {
-  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           kSymbols.find(c) != std::string_view::npos;
-  });
-}
-
 // Headers that frame the message (RFC 9112 §6): the proxy writes them for the abort body.
 bool is_framing_header(std::string_view name) {
-  const std::string lower = lowercase(std::string(name));
+  const std::string lower = lowercase(name);
   return lower == "content-length" || lower == "transfer-encoding" || lower == "connection";
-}
-
-bool has_control_character(std::string_view text) {
-  return std::any_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
-std::string joined(const std::vector<std::string>& words, std::string_view last_separator) {
-  std::string text;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (i > 0) text += i + 1 == words.size() ? last_separator : std::string_view(", ");
-    text += words[i];
-  }
-  return text;
 }
 
 template <std::size_t N>

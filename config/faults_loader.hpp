@@ -8,8 +8,8 @@
 #include <toml++/toml.h>
 
 #include "config/config.hpp"
-#include "config/table_reader.hpp"
 #include "faults/rule.hpp"
+#include "toml/table_reader.hpp"
 
 namespace faultline::config::detail {
 

@@ -13,15 +13,15 @@
 
 #include <toml++/toml.h>
 
+#include "base/file.hpp"
+#include "base/host_port.hpp"
+#include "base/text.hpp"
 #include "config/address.hpp"
 #include "config/faults_loader.hpp"
-#include "config/table_reader.hpp"
+#include "toml/table_reader.hpp"
 
 namespace faultline::config {
 namespace {
-
-using detail::Diagnostics;
-using detail::TableReader;
 
 constexpr auto kInt64Max = std::numeric_limits<std::int64_t>::max();
 // Beast's parser takes its header limit as a 32-bit count.
@@ -33,11 +33,6 @@ int line_of(const toml::node& node) {
 
 bool has_any(std::string_view text, std::string_view characters) {
   return text.find_first_of(characters) != std::string_view::npos;
-}
-
-std::string lowercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 std::string join_names(const std::set<std::string>& names) {
@@ -142,7 +137,7 @@ class Loader {
     }
     for (std::size_t index = 0; index < routes->size(); ++index) {
       const toml::node& element = *routes->get(index);
-      const std::string path = detail::index_key_path("routes", index);
+      const std::string path = index_key_path("routes", index);
       if (const auto* table = element.as_table()) {
         read_route(*table, path);
       } else {
@@ -252,7 +247,7 @@ class Loader {
 
     if (active != nullptr && names.count(faults.active_profile) == 0) {
       std::string message = "unknown profile '" + faults.active_profile + "'";
-      if (auto suggestion = detail::closest_match(faults.active_profile, faults.profile_names)) {
+      if (auto suggestion = closest_match(faults.active_profile, faults.profile_names)) {
         message += " (did you mean '" + *suggestion + "'?)";
       } else {
         message += " (profiles: " + join_names(names) + ")";
@@ -272,15 +267,6 @@ class Loader {
 
 }  // namespace
 
-std::string Diagnostic::to_string() const {
-  std::string text = source;
-  if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
-  text += ": ";
-  if (!key_path.empty()) text += key_path + ": ";
-  text += message;
-  return text;
-}
-
 LoadResult parse_config(std::string_view toml_text, std::string_view source_name) {
   toml::table document;
   try {
@@ -296,25 +282,15 @@ LoadResult parse_config(std::string_view toml_text, std::string_view source_name
 }
 
 LoadResult load_config_file(const std::string& path, std::string* text_out) {
-  std::string text;
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  int read_error = file == nullptr ? errno : 0;
-  if (file != nullptr) {
-    errno = 0;
-    char buffer[1 << 16];
-    std::size_t count = 0;
-    while ((count = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, count);
-    if (std::ferror(file)) read_error = errno != 0 ? errno : EIO;
-    std::fclose(file);
-  }
-  if (read_error != 0) {
+  std::string error;
+  std::optional<std::string> text = read_file(path, &error);
+  if (!text) {
     LoadResult result;
-    result.errors.push_back(Diagnostic{
-        path, 0, 0, "", "cannot read file: " + std::generic_category().message(read_error)});
+    result.errors.push_back(Diagnostic{path, 0, 0, "", "cannot read file: " + error});
     return result;
   }
-  LoadResult result = parse_config(text, path);
-  if (text_out != nullptr) *text_out = std::move(text);
+  LoadResult result = parse_config(*text, path);
+  if (text_out != nullptr) *text_out = std::move(*text);
   return result;
 }
 

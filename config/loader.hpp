@@ -8,19 +8,9 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "toml/diagnostics.hpp"
 
 namespace faultline::config {
-
-struct Diagnostic {
-  std::string source;  // file name as given
-  int line = 0;        // 1-based; 0 when the error has no place in the file
-  int column = 0;
-  std::string key_path;  // e.g. "routes[0].upstream" (may be empty for syntax errors)
-  std::string message;
-
-  // "file:line:col: key.path: message" (the key path is left out when empty).
-  std::string to_string() const;
-};
 
 struct LoadResult {
   std::optional<Config> config;  // set exactly when errors is empty

@@ -12,11 +12,10 @@
 #include <string_view>
 #include <variant>
 
+#include "base/units.hpp"
 #include "faults/rng.hpp"
 
 namespace faultline::faults {
-
-using Duration = std::chrono::microseconds;
 
 // No sample exceeds this, whatever the distribution (a pareto or lognormal tail without
 // a `max` reaches years): a delay longer than a day is a hang, and `hang` says so.

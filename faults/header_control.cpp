@@ -1,4 +1,5 @@
 #include "faults/header_control.hpp"
+#include "base/text.hpp"
 
 #include <array>
 #include <charconv>
@@ -39,12 +40,6 @@ constexpr std::array<ControlHeader, 7> kControlHeaders{{
     {Control::envoy_abort, "x-envoy-fault-abort-request"},
     {Control::faultline_reset, "x-faultline-reset"},
 }};
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 // The value as it may be shown in a log line: quoted, printable, at most 64 characters.
 std::string quoted(std::string_view value) {

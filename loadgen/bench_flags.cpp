@@ -3,7 +3,9 @@
 #include <charconv>
 #include <cstdio>
 
-#include "config/units.hpp"
+#include "base/file.hpp"
+#include "base/text.hpp"
+#include "base/units.hpp"
 #include "loadgen/baseline.hpp"
 #include "loadgen/scenario_loader.hpp"
 
@@ -13,32 +15,15 @@ namespace {
 
 bool read_duration(const std::string& flag, const std::string& text, Micros& out,
                    std::vector<std::string>& errors) {
-  auto parsed = config::parse_duration(text);
+  auto parsed = faultline::parse_duration(text);
   if (!parsed || parsed->count() <= 0) {
     errors.push_back(
         flag + " " + text + ": " +
-        (parsed ? std::string("must be greater than 0") : config::duration_error(text)));
+        (parsed ? std::string("must be greater than 0") : faultline::duration_error(text)));
     return false;
   }
   out = *parsed;
   return true;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
-bool read_file(const std::string& path, std::string& out) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return false;
-  char buffer[1 << 16];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) out.append(buffer, n);
-  const bool ok = std::ferror(file) == 0;
-  std::fclose(file);
-  return ok;
 }
 
 void read_output_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std::string>& errors) {
@@ -103,11 +88,13 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
       errors.push_back("-H '" + header + "': expected 'Name: value'");
       continue;
     }
-    request.headers.emplace_back(trim(std::string_view(header).substr(0, colon)),
-                                 trim(std::string_view(header).substr(colon + 1)));
+    request.headers.emplace_back(std::string(trim(std::string_view(header).substr(0, colon))),
+                                 std::string(trim(std::string_view(header).substr(colon + 1))));
   }
   if (flags.body.starts_with("@")) {
-    if (!read_file(flags.body.substr(1), request.body))
+    if (auto body = read_file(flags.body.substr(1)))
+      request.body = std::move(*body);
+    else
       errors.push_back("--body " + flags.body + ": cannot read the file");
   } else {
     request.body = flags.body;
@@ -136,7 +123,7 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
     std::string_view list = flags.stress;
     while (!list.empty()) {
       const std::size_t comma = list.find(',');
-      const std::string item = trim(list.substr(0, comma));
+      const std::string item(trim(list.substr(0, comma)));
       double rate = 0;
       auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), rate);
       if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || !(rate > 0)) {

@@ -6,11 +6,11 @@
 #include <prometheus/collectable.h>
 #include <prometheus/text_serializer.h>
 
-#include "config/address.hpp"
+#include "base/host_port.hpp"
+#include "http/handler.hpp"
+#include "http/server.hpp"
 #include "metrics/prometheus_buckets.hpp"
 #include "metrics/proxy_metrics.hpp"
-#include "proxy/admin_handler.hpp"
-#include "proxy/admin_server.hpp"
 
 namespace faultline::loadgen {
 
@@ -82,12 +82,12 @@ class BenchCollectable final : public prometheus::Collectable {
 };
 
 // GET /metrics and nothing else, served by the proxy's admin HTTP server.
-class MetricsPage final : public proxy::AdminHandler {
+class MetricsPage final : public http::Handler {
  public:
   explicit MetricsPage(const LiveCounters& live) : collectable_(live) {}
 
-  proxy::AdminResponse handle(const proxy::AdminRequest& request) const override {
-    proxy::AdminResponse response;
+  http::Response handle(const http::Request& request) const override {
+    http::Response response;
     const std::string_view path =
         std::string_view(request.target).substr(0, request.target.find('?'));
     if (path != "/metrics") {
@@ -112,7 +112,7 @@ class MetricsPage final : public proxy::AdminHandler {
 
 class Endpoint final : public BenchMetricsEndpoint {
  public:
-  Endpoint(const config::HostPort& listen, const LiveCounters& live)
+  Endpoint(const faultline::HostPort& listen, const LiveCounters& live)
       : page_(live), server_(listen, page_) {
     server_.start();
   }
@@ -121,7 +121,7 @@ class Endpoint final : public BenchMetricsEndpoint {
 
  private:
   MetricsPage page_;
-  proxy::AdminServer server_;  // stopped (and joined) before page_ goes
+  http::Server server_;  // stopped (and joined) before page_ goes
 };
 
 }  // namespace
@@ -129,8 +129,9 @@ class Endpoint final : public BenchMetricsEndpoint {
 std::unique_ptr<BenchMetricsEndpoint> start_metrics_endpoint(const BenchPlan& plan,
                                                              const LiveCounters& live,
                                                              std::string& error) {
-  config::HostPort listen;
-  if (auto problem = config::parse_listen_address(plan.metrics_listen, listen); !problem.empty()) {
+  faultline::HostPort listen;
+  if (auto problem = faultline::parse_listen_address(plan.metrics_listen, listen);
+      !problem.empty()) {
     error = "--metrics-listen " + plan.metrics_listen + ": " + problem;
     return nullptr;
   }

@@ -1,4 +1,5 @@
 #include "loadgen/response_parser.hpp"
+#include "base/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,21 +12,10 @@ namespace {
 constexpr std::size_t kMaxHeadBytes = 64 * 1024;
 constexpr std::size_t kMaxLineBytes = 4096;
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
+// A header line's content: without its line end, then without the OWS around it.
+std::string_view line_content(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  return trim(line);
 }
 
 // True when the comma-separated list `value` holds `token` (case-insensitive).
@@ -95,7 +85,7 @@ ResponseParser::Result ResponseParser::fail(std::string message) {
 ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
   // Status line: HTTP/1.x SP 3DIGIT SP reason
   const std::size_t line_end = head.find('\n');
-  std::string_view status_line = trim(head.substr(0, line_end));
+  std::string_view status_line = line_content(head.substr(0, line_end));
   if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") || status_line[8] != ' ')
     return fail("bad status line");
   const bool http10 = status_line[7] == '0';
@@ -122,7 +112,7 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
     const std::string_view name = field.substr(0, colon);
     const FieldName which = classify(name);
     if (which == FieldName::other) continue;
-    const std::string_view value = trim(field.substr(colon + 1));
+    const std::string_view value = line_content(field.substr(colon + 1));
     if (which == FieldName::content_length) {
       std::uint64_t n = 0;
       auto [vend, vec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -224,7 +214,8 @@ ResponseParser::Result ResponseParser::feed(const char* data, std::size_t size) 
           if (line_.size() > kMaxLineBytes) return fail("chunk size line too long");
           return Result::need_more;
         }
-        std::string_view size_text = trim(std::string_view(line_).substr(0, line_.find(';')));
+        std::string_view size_text =
+            line_content(std::string_view(line_).substr(0, line_.find(';')));
         std::uint64_t chunk = 0;
         auto [cend, cec] =
             std::from_chars(size_text.data(), size_text.data() + size_text.size(), chunk, 16);
@@ -253,7 +244,7 @@ ResponseParser::Result ResponseParser::feed(const char* data, std::size_t size) 
           if (line_.size() > kMaxLineBytes) return fail("chunk trailer too long");
           return Result::need_more;
         }
-        const bool empty = trim(line_).empty();
+        const bool empty = line_content(line_).empty();
         line_.clear();
         if (state_ == State::chunk_data_end) {
           if (!empty) return fail("chunk data not followed by CRLF");

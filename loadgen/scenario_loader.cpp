@@ -8,33 +8,12 @@
 
 #include <toml++/toml.h>
 
-#include "config/table_reader.hpp"
+#include "base/file.hpp"
+#include "toml/table_reader.hpp"
 
 namespace faultline::loadgen {
 
 namespace {
-
-using config::detail::Diagnostics;
-using config::detail::TableReader;
-
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    error = std::generic_category().message(errno);
-    return std::nullopt;
-  }
-  std::string text;
-  char buffer[1 << 16];
-  std::size_t count = 0;
-  while ((count = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, count);
-  const bool failed = std::ferror(file) != 0;
-  std::fclose(file);
-  if (failed) {
-    error = "read error";
-    return std::nullopt;
-  }
-  return text;
-}
 
 // 0.01 -> "0.01" (std::to_string would give "0.010000"), for threshold texts.
 std::string shortest_number(double value) {
@@ -130,7 +109,7 @@ class ScenarioReader {
     }
     for (std::size_t index = 0; index < requests->size(); ++index) {
       const toml::node& element = *requests->get(index);
-      const std::string path = config::detail::index_key_path("requests", index);
+      const std::string path = faultline::index_key_path("requests", index);
       const toml::table* table = element.as_table();
       if (table == nullptr) {
         diagnostics_.add(element.source(), path, "expected a table ([[requests]])");
@@ -157,7 +136,7 @@ class ScenarioReader {
             request.headers.emplace_back(std::string(name.str()), *text);
           } else {
             diagnostics_.add(value.source(),
-                             config::detail::join_key_path(path + ".headers", name.str()),
+                             faultline::join_key_path(path + ".headers", name.str()),
                              "expected a string");
           }
         }
@@ -170,7 +149,7 @@ class ScenarioReader {
         std::string error;
         const std::string full =
             body_file.starts_with("/") ? body_file : base_dir_ + "/" + body_file;
-        if (auto text = read_file(full, error))
+        if (auto text = read_file(full, &error))
           request.body = std::move(*text);
         else
           reader.error("body_file", file, "cannot read " + full + ": " + error);
@@ -210,7 +189,7 @@ class ScenarioReader {
     bool both_in_one_stage = false;
     for (std::size_t index = 0; index < stages->size(); ++index) {
       const toml::node& element = *stages->get(index);
-      const std::string path = config::detail::index_key_path("stages", index);
+      const std::string path = faultline::index_key_path("stages", index);
       const toml::table* table = element.as_table();
       if (table == nullptr) {
         diagnostics_.add(element.source(), path, "expected a table ([[stages]])");
@@ -285,7 +264,7 @@ class ScenarioReader {
     const toml::table* table = root.read_table("thresholds");
     if (table == nullptr) return;
     for (auto&& [key, value] : *table) {
-      const std::string key_path = config::detail::join_key_path("thresholds", key.str());
+      const std::string key_path = faultline::join_key_path("thresholds", key.str());
       std::string text;
       if (auto s = value.value<std::string>())
         text = *s;
@@ -341,7 +320,7 @@ ScenarioResult parse_scenario(std::string_view toml_text, std::string_view sourc
     document = toml::parse(toml_text, source_name);
   } catch (const toml::parse_error& error) {
     ScenarioResult result;
-    result.errors.push_back(config::Diagnostic{
+    result.errors.push_back(faultline::Diagnostic{
         std::string(source_name), static_cast<int>(error.source().begin.line),
         static_cast<int>(error.source().begin.column), "", std::string(error.description())});
     return result;
@@ -351,10 +330,10 @@ ScenarioResult parse_scenario(std::string_view toml_text, std::string_view sourc
 
 ScenarioResult load_scenario_file(const std::string& path) {
   std::string error;
-  auto text = read_file(path, error);
+  auto text = read_file(path, &error);
   if (!text) {
     ScenarioResult result;
-    result.errors.push_back(config::Diagnostic{path, 0, 0, "", "cannot read file: " + error});
+    result.errors.push_back(faultline::Diagnostic{path, 0, 0, "", "cannot read file: " + error});
     return result;
   }
   const std::size_t slash = path.rfind('/');

@@ -19,14 +19,14 @@
 #include <string_view>
 #include <vector>
 
-#include "config/loader.hpp"
 #include "loadgen/plan.hpp"
+#include "toml/diagnostics.hpp"
 
 namespace faultline::loadgen {
 
 struct ScenarioResult {
   std::optional<BenchPlan> plan;  // set exactly when errors is empty
-  std::vector<config::Diagnostic> errors;
+  std::vector<faultline::Diagnostic> errors;
 };
 
 // `base_dir` resolves relative body_file paths.

@@ -6,7 +6,8 @@
 #include <cmath>
 #include <utility>
 
-#include "config/units.hpp"
+#include "base/text.hpp"
+#include "base/units.hpp"
 
 namespace faultline::loadgen {
 
@@ -21,12 +22,6 @@ constexpr std::array<std::pair<std::string_view, ThresholdMetric>, 7> kMetrics =
     {"mean", ThresholdMetric::mean},
     {"error_rate", ThresholdMetric::error_rate},
 }};
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return text;
-}
 
 }  // namespace
 
@@ -53,8 +48,8 @@ std::string make_threshold(std::string_view metric, std::string_view value, Thre
     }
     parsed.limit = fraction;
   } else {
-    auto duration = config::parse_duration(value);
-    if (!duration) return config::duration_error(value);
+    auto duration = faultline::parse_duration(value);
+    if (!duration) return faultline::duration_error(value);
     parsed.limit = static_cast<double>(duration->count()) / 1e6;
   }
   parsed.text = std::string(metric) + "<" + std::string(value);

@@ -1,4 +1,5 @@
 #include "metrics/process_metrics.hpp"
+#include "base/file.hpp"
 
 #include <charconv>
 #include <filesystem>
@@ -17,12 +18,6 @@ std::optional<std::uint64_t> to_u64(std::string_view token) {
   const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
   if (ec != std::errc() || end != token.data() + token.size()) return std::nullopt;
   return value;
-}
-
-std::optional<std::string> read_file(const char* path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 prometheus::MetricFamily single(std::string name, std::string help, prometheus::MetricType type,

@@ -20,8 +20,8 @@ std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
-AdminResponse answer(unsigned status, std::string_view content_type, std::string body) {
-  AdminResponse response;
+http::Response answer(unsigned status, std::string_view content_type, std::string body) {
+  http::Response response;
   response.status = status;
   response.content_type = content_type;
   response.body = std::move(body);
@@ -30,22 +30,22 @@ AdminResponse answer(unsigned status, std::string_view content_type, std::string
 
 constexpr std::string_view kText = "text/plain; charset=utf-8";
 
-AdminResponse json_answer(unsigned status, const boost::json::object& body) {
+http::Response json_answer(unsigned status, const boost::json::object& body) {
   return answer(status, "application/json", boost::json::serialize(body) + "\n");
 }
 
-AdminResponse json_error(unsigned status, std::string_view message) {
+http::Response json_error(unsigned status, std::string_view message) {
   return json_answer(status, boost::json::object{{"error", message}});
 }
 
-AdminResponse method_not_allowed(std::string_view allow) {
-  AdminResponse response = json_error(405, "method not allowed; use " + std::string(allow));
+http::Response method_not_allowed(std::string_view allow) {
+  http::Response response = json_error(405, "method not allowed; use " + std::string(allow));
   response.allow = allow;
   return response;
 }
 
-AdminResponse unauthorized() {
-  AdminResponse response =
+http::Response unauthorized() {
+  http::Response response =
       json_error(401, "this endpoint needs \"Authorization: Bearer <admin.token>\"");
   response.www_authenticate = "Bearer realm=\"faultline admin\"";
   return response;
@@ -53,7 +53,7 @@ AdminResponse unauthorized() {
 
 }  // namespace
 
-AdminResponse AdminApi::handle(const AdminRequest& request) const {
+http::Response AdminApi::handle(const http::Request& request) const {
   const std::string_view path = path_of(request.target);
   const bool read_only = request.method == "GET" || request.method == "HEAD";
   if (path == "/healthz") {
@@ -115,7 +115,7 @@ boost::json::object latency_json(const metrics::LatencyStats& stats) {
 
 // Per route: counts by outcome and upstream error reason, in-flight, and latency in
 // seconds (since start, and the upstream's over the sliding window).
-AdminResponse AdminApi::stats() const {
+http::Response AdminApi::stats() const {
   boost::json::array routes;
   for (const auto& route : metrics_.stats(metrics_.now())) {
     boost::json::object outcomes;
@@ -173,14 +173,14 @@ std::string profile_list(const config::FaultsConfig& faults) {
 
 }  // namespace
 
-bool AdminApi::authorized(const AdminRequest& request) const {
+bool AdminApi::authorized(const http::Request& request) const {
   const std::string& token = control_.fault_state().config->admin.token;
   return token.empty() || bearer_token_matches(request.authorization, token);
 }
 
 // The config in use, as the TOML has it, with what the API changed on top: the profile in
 // use (which may have been switched) and whether the kill switch is on.
-AdminResponse AdminApi::config() const {
+http::Response AdminApi::config() const {
   const FaultState state = control_.fault_state();
   boost::json::object body = config::config_json(*state.config);
   auto& faults = body["faults"].as_object();
@@ -190,7 +190,7 @@ AdminResponse AdminApi::config() const {
   return json_answer(200, body);
 }
 
-AdminResponse AdminApi::profiles() const {
+http::Response AdminApi::profiles() const {
   const FaultState state = control_.fault_state();
   boost::json::array profiles;
   for (const auto& profile : state.config->faults.profiles) {
@@ -205,7 +205,7 @@ AdminResponse AdminApi::profiles() const {
                                               {"profiles", std::move(profiles)}});
 }
 
-AdminResponse AdminApi::switch_profile(std::string_view body) const {
+http::Response AdminApi::switch_profile(std::string_view body) const {
   boost::system::error_code ec;
   const boost::json::value request = boost::json::parse(body, ec);
   const boost::json::string* name = nullptr;
@@ -227,14 +227,14 @@ AdminResponse AdminApi::switch_profile(std::string_view body) const {
                                               {"faults_enabled", state.faults_enabled}});
 }
 
-AdminResponse AdminApi::set_faults_enabled(bool enabled) const {
+http::Response AdminApi::set_faults_enabled(bool enabled) const {
   control_.set_faults_enabled(enabled);
   const FaultState state = control_.fault_state();
   return json_answer(200, boost::json::object{{"faults_enabled", state.faults_enabled},
                                               {"active", state.active_profile}});
 }
 
-AdminResponse AdminApi::reload() const {
+http::Response AdminApi::reload() const {
   const ReloadOutcome outcome = control_.reload("admin API");
   using Result = ReloadOutcome::Result;
   if (outcome.result == Result::no_file) {

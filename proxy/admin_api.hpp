@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/admin_handler.hpp"
+#include "http/handler.hpp"
 
 namespace faultline::metrics {
 class ProxyMetrics;
@@ -16,12 +16,12 @@ namespace faultline::proxy {
 
 class AdminControl;
 
-class AdminApi final : public AdminHandler {
+class AdminApi final : public http::Handler {
  public:
   AdminApi(const metrics::ProxyMetrics& metrics, AdminControl& control)
       : metrics_(metrics), control_(control) {}
 
-  AdminResponse handle(const AdminRequest& request) const override;
+  http::Response handle(const http::Request& request) const override;
 
   // False from the start of a drain: load balancers stop sending new traffic.
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
@@ -32,15 +32,15 @@ class AdminApi final : public AdminHandler {
   void every_second() const override;
 
  private:
-  AdminResponse stats() const;
+  http::Response stats() const;
   // The /api/v1/ endpoints that look at and change faults (admin_api_control.cpp).
-  AdminResponse config() const;
-  AdminResponse profiles() const;
-  AdminResponse switch_profile(std::string_view body) const;
-  AdminResponse set_faults_enabled(bool enabled) const;
-  AdminResponse reload() const;
+  http::Response config() const;
+  http::Response profiles() const;
+  http::Response switch_profile(std::string_view body) const;
+  http::Response set_faults_enabled(bool enabled) const;
+  http::Response reload() const;
   // Whether the request may change things: always when admin.token is empty.
-  bool authorized(const AdminRequest& request) const;
+  bool authorized(const http::Request& request) const;
 
   const metrics::ProxyMetrics& metrics_;
   AdminControl& control_;

@@ -1,4 +1,5 @@
 #include "proxy/header_rewrite.hpp"
+#include "base/text.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
@@ -8,12 +9,6 @@ namespace faultline::proxy {
 namespace http = boost::beast::http;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 template <class Visit>
 void for_each_list_element(std::string_view list, Visit visit) {

@@ -7,18 +7,18 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
+#include "base/units.hpp"
 #include "config/config_watcher.hpp"
-#include "config/units.hpp"
+#include "http/server.hpp"
 #include "metrics/proxy_metrics.hpp"
-#include "proxy/accept_loop.hpp"
+#include "net/accept_loop.hpp"
+#include "net/listener.hpp"
+#include "net/worker_threads.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/admin_api.hpp"
-#include "proxy/admin_server.hpp"
 #include "proxy/fault_runtime.hpp"
-#include "proxy/listener.hpp"
 #include "proxy/live_config.hpp"
 #include "proxy/worker_state.hpp"
-#include "proxy/worker_threads.hpp"
 
 namespace faultline::proxy {
 
@@ -29,7 +29,7 @@ namespace {
 
 metrics::MetricsOptions metrics_options(const config::Config& config) {
   metrics::MetricsOptions options;
-  options.workers = WorkerThreads::count_for(config.server.threads);
+  options.workers = net::WorkerThreads::count_for(config.server.threads);
   options.version = FAULTLINE_VERSION;
   options.window = config.metrics.window;
   return options;
@@ -59,11 +59,11 @@ struct ProxyServer::Impl {
   FaultRuntime faults;
   LiveConfig live;
   std::vector<std::unique_ptr<WorkerState>> states;  // outlives the loops below
-  WorkerThreads workers;
+  net::WorkerThreads workers;
   std::optional<tcp::acceptor> acceptor;
   std::unique_ptr<AccessLog> access_log;
   AdminApi admin_api;
-  AdminServer admin;
+  http::Server admin;
   std::unique_ptr<config::ConfigWatcher> watcher;  // stopped first: it calls into `live`
   bool stopped = false;
 };
@@ -101,14 +101,15 @@ void ProxyServer::start() {
                  [state = impl.states[i].get(), next] { state->install(next); });
     }
   });
-  impl.acceptor.emplace(open_acceptor(impl.workers.context(0), impl.config->server.listen));
+  impl.acceptor.emplace(net::open_acceptor(impl.workers.context(0), impl.config->server.listen));
   impl.admin.start();
 
   asio::co_spawn(impl.workers.context(0),
-                 accept_loop(*impl.acceptor, impl.workers,
-                             [this](std::size_t worker, tcp::socket socket) {
-                               return run_client_session(*impl_->states[worker], std::move(socket));
-                             }),
+                 net::accept_loop(*impl.acceptor, impl.workers,
+                                  [this](std::size_t worker, tcp::socket socket) {
+                                    return run_client_session(*impl_->states[worker],
+                                                              std::move(socket));
+                                  }),
                  asio::detached);
   for (std::size_t i = 0; i < impl.workers.size(); ++i) {
     asio::co_spawn(impl.workers.context(i), watch_deadlines(*impl.states[i]), asio::detached);
@@ -147,7 +148,7 @@ ReloadOutcome ProxyServer::reload(std::string_view trigger) {
 }
 
 std::string ProxyServer::proxy_address() const {
-  return to_string(impl_->acceptor->local_endpoint());
+  return net::to_string(impl_->acceptor->local_endpoint());
 }
 
 std::string ProxyServer::admin_address() const {
@@ -157,7 +158,8 @@ std::string ProxyServer::admin_address() const {
 bool ProxyServer::drain_and_stop() {
   auto& impl = *impl_;
   const auto drain_timeout = impl.live.current()->config->server.drain_timeout;  // reloadable
-  spdlog::info("draining: up to {} for requests in flight", config::format_duration(drain_timeout));
+  spdlog::info("draining: up to {} for requests in flight",
+               faultline::format_duration(drain_timeout));
   const auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   if (impl.watcher) impl.watcher->stop();
   impl.admin_api.set_ready(false);

@@ -94,7 +94,7 @@ UpstreamPool& UpstreamPools::by_key(const config::RouteConfig& route) {
 }
 
 asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& target,
-                                                config::Duration connect_timeout,
+                                                faultline::Duration connect_timeout,
                                                 SessionSlot& watch) {
   auto executor = co_await asio::this_coro::executor;
   ConnectResult result;

@@ -85,7 +85,7 @@ struct SessionSlot;
 // Opens a new connection (resolving names). The session's watchdog slot watches it from
 // the start: its upstream deadline is now + connect_timeout.
 boost::asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& target,
-                                                       config::Duration connect_timeout,
+                                                       faultline::Duration connect_timeout,
                                                        SessionSlot& watch);
 
 }  // namespace faultline::proxy

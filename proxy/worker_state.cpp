@@ -24,7 +24,7 @@ std::vector<std::string> route_names(const config::Config& config) {
 }
 
 Clock::duration watchdog_tick_for(const config::Config& config) {
-  config::Duration shortest = std::min(config.server.header_timeout, config.server.idle_timeout);
+  faultline::Duration shortest = std::min(config.server.header_timeout, config.server.idle_timeout);
   for (const auto& route : config.routes) {
     shortest = std::min({shortest, route.connect_timeout, route.request_timeout});
   }

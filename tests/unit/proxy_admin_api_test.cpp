@@ -12,8 +12,8 @@
 namespace faultline::proxy {
 namespace {
 
-AdminResponse call(const AdminApi& api, std::string method, std::string target) {
-  return api.handle(AdminRequest{std::move(method), std::move(target), "", ""});
+http::Response call(const AdminApi& api, std::string method, std::string target) {
+  return api.handle(http::Request{std::move(method), std::move(target), "", ""});
 }
 
 // The probes and the metrics endpoints never look at the fault controls.

@@ -63,17 +63,17 @@ class FakeControl final : public AdminControl {
 
 struct Api {
   explicit Api(std::string_view token = "") : control(token), api(metrics, control) {}
-  AdminResponse call(std::string method, std::string target, std::string body = "",
-                     std::string authorization = "") {
-    return api.handle(AdminRequest{std::move(method), std::move(target), std::move(authorization),
-                                   std::move(body)});
+  http::Response call(std::string method, std::string target, std::string body = "",
+                      std::string authorization = "") {
+    return api.handle(http::Request{std::move(method), std::move(target), std::move(authorization),
+                                    std::move(body)});
   }
   metrics::ProxyMetrics metrics;
   FakeControl control;
   AdminApi api;
 };
 
-json::value body_of(const AdminResponse& response) {
+json::value body_of(const http::Response& response) {
   EXPECT_EQ(response.content_type, "application/json");
   return json::parse(response.body);
 }

@@ -1,24 +1,14 @@
-#include "config/table_reader.hpp"
+#include "toml/table_reader.hpp"
 
 #include <algorithm>
-#include <numeric>
-#include <tuple>
 
-#include "config/units.hpp"
+#include "base/units.hpp"
 
-namespace faultline::config::detail {
+namespace faultline {
 namespace {
 
 constexpr std::string_view kDurationExpected = "expected a duration like \"40ms\"";
 constexpr std::string_view kSizeExpected = "expected a size like 65536 or \"64KiB\"";
-
-bool is_bare_key(std::string_view key) {
-  if (key.empty()) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
-}
 
 std::string range_message(std::int64_t min, std::int64_t max) {
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
@@ -28,75 +18,6 @@ std::string range_message(std::int64_t min, std::int64_t max) {
 }
 
 }  // namespace
-
-void Diagnostics::add(const toml::source_region& where, std::string key_path, std::string message) {
-  items_.push_back(Diagnostic{source_, static_cast<int>(where.begin.line),
-                              static_cast<int>(where.begin.column), std::move(key_path),
-                              std::move(message)});
-}
-
-void Diagnostics::add_unplaced(std::string key_path, std::string message) {
-  items_.push_back(Diagnostic{source_, 0, 0, std::move(key_path), std::move(message)});
-}
-
-std::vector<Diagnostic> Diagnostics::take_sorted() {
-  std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-  });
-  return std::move(items_);
-}
-
-std::string join_key_path(std::string_view parent, std::string_view key) {
-  std::string path(parent);
-  if (!path.empty()) path += '.';
-  if (is_bare_key(key)) {
-    path += key;
-    return path;
-  }
-  path += '"';
-  for (char c : key) {
-    if (c == '"' || c == '\\') path += '\\';
-    path += c;
-  }
-  path += '"';
-  return path;
-}
-
-std::string index_key_path(std::string_view parent, std::size_t index) {
-  return std::string(parent) + "[" + std::to_string(index) + "]";
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  // One row of the classic dynamic programme: row[j] = distance(a[0..i), b[0..j)).
-  std::vector<std::size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), std::size_t{0});
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::optional<std::string> closest_match(std::string_view word,
-                                         const std::vector<std::string>& candidates,
-                                         std::size_t max_distance) {
-  std::optional<std::string> best;
-  std::size_t best_distance = max_distance + 1;
-  for (const auto& candidate : candidates) {
-    const std::size_t distance = edit_distance(word, candidate);
-    // A suggestion must keep part of the word: "ab" is 2 edits from "x" but not meant.
-    if (distance < best_distance && distance < std::max(word.size(), candidate.size())) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
 
 const toml::node* TableReader::node(std::string_view key) {
   if (known_set_.insert(std::string(key)).second) known_keys_.emplace_back(key);
@@ -246,4 +167,4 @@ void TableReader::finish() {
   }
 }
 
-}  // namespace faultline::config::detail
+}  // namespace faultline

@@ -1,4 +1,4 @@
-#include "proxy/accept_loop.hpp"
+#include "net/accept_loop.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -8,7 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace faultline::proxy {
+namespace faultline::net {
 
 namespace asio = boost::asio;
 
@@ -31,4 +31,4 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, WorkerThrea
   }
 }
 
-}  // namespace faultline::proxy
+}  // namespace faultline::net

@@ -1,4 +1,4 @@
-// Internal to the loader: strict, error-collecting reads of TOML tables. Every read
+// Strict, error-collecting reads of TOML tables. Every read
 // names a key the table may have; finish() reports all other keys as unknown, with the
 // closest known key as a suggestion. Nothing stops at the first error: each problem
 // becomes a Diagnostic placed at the offending key or value.
@@ -15,39 +15,10 @@
 
 #include <toml++/toml.h>
 
-#include "config/config.hpp"
-#include "config/loader.hpp"
+#include "base/units.hpp"
+#include "toml/diagnostics.hpp"
 
-namespace faultline::config::detail {
-
-// Collects diagnostics for one source file.
-class Diagnostics {
- public:
-  explicit Diagnostics(std::string source) : source_(std::move(source)) {}
-
-  void add(const toml::source_region& where, std::string key_path, std::string message);
-  // For problems that have no place in the file (line 0), like a missing [[routes]].
-  void add_unplaced(std::string key_path, std::string message);
-
-  bool empty() const { return items_.empty(); }
-  // Ordered by line, then column; problems without a place come first.
-  std::vector<Diagnostic> take_sorted();
-
- private:
-  std::string source_;
-  std::vector<Diagnostic> items_;
-};
-
-// "a.b" + "c" -> "a.b.c"; keys that are not bare TOML keys are quoted: a."my key".
-std::string join_key_path(std::string_view parent, std::string_view key);
-std::string index_key_path(std::string_view parent, std::size_t index);  // "routes[2]"
-
-// Levenshtein distance, for "did you mean" suggestions.
-std::size_t edit_distance(std::string_view a, std::string_view b);
-// The candidate closest to `word` within `max_distance` edits (the first one on a tie).
-std::optional<std::string> closest_match(std::string_view word,
-                                         const std::vector<std::string>& candidates,
-                                         std::size_t max_distance = 2);
+namespace faultline {
 
 class TableReader {
  public:
@@ -106,4 +77,4 @@ class TableReader {
   std::set<std::string, std::less<>> known_set_;
 };
 
-}  // namespace faultline::config::detail
+}  // namespace faultline

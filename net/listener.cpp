@@ -1,18 +1,19 @@
-#include "proxy/listener.hpp"
+#include "net/listener.hpp"
 
 #include <stdexcept>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/socket_base.hpp>
 
-namespace faultline::proxy {
+namespace faultline::net {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
 
-tcp::endpoint resolve_listen_address(asio::io_context& context, const config::HostPort& address) {
+tcp::endpoint resolve_listen_address(asio::io_context& context,
+                                     const faultline::HostPort& address) {
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(address.host, ec);
   if (!ec) return {ip, address.port};
@@ -46,8 +47,8 @@ std::string to_string(const tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
-tcp::acceptor open_acceptor(asio::io_context& context, const config::HostPort& address) {
+tcp::acceptor open_acceptor(asio::io_context& context, const faultline::HostPort& address) {
   return bind_acceptor(context, resolve_listen_address(context, address));
 }
 
-}  // namespace faultline::proxy
+}  // namespace faultline::net

@@ -1,8 +1,8 @@
-#include "proxy/worker_threads.hpp"
+#include "net/worker_threads.hpp"
 
 #include <spdlog/spdlog.h>
 
-namespace faultline::proxy {
+namespace faultline::net {
 
 unsigned WorkerThreads::count_for(unsigned configured) {
   return configured != 0 ? configured : std::max(1u, std::thread::hardware_concurrency());
@@ -62,4 +62,4 @@ void WorkerThreads::join() {
   threads_.clear();
 }
 
-}  // namespace faultline::proxy
+}  // namespace faultline::net

@@ -7,9 +7,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "proxy/worker_threads.hpp"
+#include "net/worker_threads.hpp"
 
-namespace faultline::proxy {
+namespace faultline::net {
 
 using ConnectionHandler =
     std::function<boost::asio::awaitable<void>(std::size_t worker, boost::asio::ip::tcp::socket)>;
@@ -17,4 +17,4 @@ using ConnectionHandler =
 boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
                                          WorkerThreads& workers, ConnectionHandler serve);
 
-}  // namespace faultline::proxy
+}  // namespace faultline::net

@@ -1,4 +1,4 @@
-#include "proxy/echo_server.hpp"
+#include "echo/echo_server.hpp"
 
 #include <array>
 #include <atomic>
@@ -16,11 +16,11 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include "proxy/accept_loop.hpp"
-#include "proxy/listener.hpp"
-#include "proxy/worker_threads.hpp"
+#include "net/accept_loop.hpp"
+#include "net/listener.hpp"
+#include "net/worker_threads.hpp"
 
-namespace faultline::proxy {
+namespace faultline::echo {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -227,14 +227,14 @@ asio::awaitable<void> serve_echo(tcp::socket socket, std::uint64_t id) {
 }  // namespace
 
 struct EchoServer::Impl {
-  Impl(config::HostPort l, unsigned threads) : listen(std::move(l)), workers(threads) {}
-  config::HostPort listen;
-  WorkerThreads workers;
+  Impl(faultline::HostPort l, unsigned threads) : listen(std::move(l)), workers(threads) {}
+  faultline::HostPort listen;
+  net::WorkerThreads workers;
   std::optional<tcp::acceptor> acceptor;
   std::atomic<std::uint64_t> next_connection_id{1};
 };
 
-EchoServer::EchoServer(config::HostPort listen, unsigned threads)
+EchoServer::EchoServer(faultline::HostPort listen, unsigned threads)
     : impl_(std::make_unique<Impl>(std::move(listen), threads)) {}
 
 EchoServer::~EchoServer() {
@@ -243,20 +243,20 @@ EchoServer::~EchoServer() {
 
 void EchoServer::start() {
   auto& impl = *impl_;
-  impl.acceptor.emplace(open_acceptor(impl.workers.context(0), impl.listen));
+  impl.acceptor.emplace(net::open_acceptor(impl.workers.context(0), impl.listen));
   asio::co_spawn(impl.workers.context(0),
-                 accept_loop(*impl.acceptor, impl.workers,
-                             [&impl](std::size_t, tcp::socket socket) {
-                               return serve_echo(std::move(socket),
-                                                 impl.next_connection_id.fetch_add(1));
-                             }),
+                 net::accept_loop(*impl.acceptor, impl.workers,
+                                  [&impl](std::size_t, tcp::socket socket) {
+                                    return serve_echo(std::move(socket),
+                                                      impl.next_connection_id.fetch_add(1));
+                                  }),
                  asio::detached);
   impl.workers.start();
   spdlog::info("echo listening on {} ({} threads)", address(), impl.workers.size());
 }
 
 std::string EchoServer::address() const {
-  return to_string(impl_->acceptor->local_endpoint());
+  return net::to_string(impl_->acceptor->local_endpoint());
 }
 
 void EchoServer::stop() {
@@ -264,4 +264,4 @@ void EchoServer::stop() {
   impl_->workers.join();
 }
 
-}  // namespace faultline::proxy
+}  // namespace faultline::echo

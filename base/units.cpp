@@ -1,13 +1,13 @@
 // Durations and sizes are parsed by hand, strictly: a value either means exactly what
 // it says or is rejected with the reason. No locale, no floating point ("1.1s" must be
 // 1100000us, not 1099999us), no silent rounding or wrap-around.
-#include "config/units.hpp"
+#include "base/units.hpp"
 
 #include <array>
 #include <cctype>
 #include <limits>
 
-namespace faultline::config {
+namespace faultline {
 namespace {
 
 constexpr std::string_view kDurationExpected = "expected a duration like \"40ms\"";
@@ -212,4 +212,4 @@ std::string format_duration(Duration d) {
   return sign + std::to_string(micros) + "us";  // unreachable: 1us divides everything
 }
 
-}  // namespace faultline::config
+}  // namespace faultline

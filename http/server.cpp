@@ -1,4 +1,4 @@
-#include "proxy/admin_server.hpp"
+#include "http/server.hpp"
 
 #include <optional>
 #include <thread>
@@ -13,14 +13,14 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include "proxy/admin_handler.hpp"
-#include "proxy/listener.hpp"
+#include "http/handler.hpp"
+#include "net/listener.hpp"
 
-namespace faultline::proxy {
+namespace faultline::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace beast_http = beast::http;
 using asio::ip::tcp;
 
 namespace {
@@ -29,39 +29,39 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kAdminTimeout = std::chrono::seconds(30);
 constexpr std::uint64_t kMaxAdminBody = 1 << 20;
 
-asio::awaitable<void> serve_admin_connection(tcp::socket socket, const AdminHandler& handler) {
+asio::awaitable<void> serve_admin_connection(tcp::socket socket, const Handler& handler) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
-    http::request_parser<http::string_body> parser;
+    beast_http::request_parser<beast_http::string_body> parser;
     parser.body_limit(kMaxAdminBody);
     stream.expires_after(kAdminTimeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
+    auto [ec, n] = co_await beast_http::async_read(stream, buffer, parser, nothrow);
     if (ec) break;
     const auto& request = parser.get();
-    AdminRequest admin_request{std::string(request.method_string()), std::string(request.target()),
-                               std::string(request[http::field::authorization]), request.body()};
-    AdminResponse answer = handler.handle(admin_request);
-    http::response<http::string_body> response{static_cast<http::status>(answer.status),
-                                               request.version()};
-    response.set(http::field::server, "faultline");
-    response.set(http::field::content_type, answer.content_type);
-    if (!answer.allow.empty()) response.set(http::field::allow, answer.allow);
+    Request admin_request{std::string(request.method_string()), std::string(request.target()),
+                          std::string(request[beast_http::field::authorization]), request.body()};
+    Response answer = handler.handle(admin_request);
+    beast_http::response<beast_http::string_body> response{
+        static_cast<beast_http::status>(answer.status), request.version()};
+    response.set(beast_http::field::server, "faultline");
+    response.set(beast_http::field::content_type, answer.content_type);
+    if (!answer.allow.empty()) response.set(beast_http::field::allow, answer.allow);
     if (!answer.www_authenticate.empty()) {
-      response.set(http::field::www_authenticate, answer.www_authenticate);
+      response.set(beast_http::field::www_authenticate, answer.www_authenticate);
     }
     response.body() = std::move(answer.body);
     response.prepare_payload();
-    if (request.method() == http::verb::head) response.body().clear();
+    if (request.method() == beast_http::verb::head) response.body().clear();
     response.keep_alive(request.keep_alive());
-    auto [wec, m] = co_await http::async_write(stream, response, nothrow);
+    auto [wec, m] = co_await beast_http::async_write(stream, response, nothrow);
     if (wec || !request.keep_alive()) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> tick_every_second(const AdminHandler& handler) {
+asio::awaitable<void> tick_every_second(const Handler& handler) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
     timer.expires_after(std::chrono::seconds(1));
@@ -71,7 +71,7 @@ asio::awaitable<void> tick_every_second(const AdminHandler& handler) {
   }
 }
 
-asio::awaitable<void> accept_admin(tcp::acceptor& acceptor, const AdminHandler& handler) {
+asio::awaitable<void> accept_admin(tcp::acceptor& acceptor, const Handler& handler) {
   while (acceptor.is_open()) {
     auto [ec, socket] = co_await acceptor.async_accept(nothrow);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
@@ -83,36 +83,36 @@ asio::awaitable<void> accept_admin(tcp::acceptor& acceptor, const AdminHandler& 
 
 }  // namespace
 
-struct AdminServer::Impl {
-  Impl(const config::HostPort& l, const AdminHandler& h) : listen(l), handler(h) {}
-  config::HostPort listen;
-  const AdminHandler& handler;
+struct Server::Impl {
+  Impl(const faultline::HostPort& l, const Handler& h) : listen(l), handler(h) {}
+  faultline::HostPort listen;
+  const Handler& handler;
   asio::io_context context{1};
   std::optional<tcp::acceptor> acceptor;
   std::thread thread;
 };
 
-AdminServer::AdminServer(const config::HostPort& listen, const AdminHandler& handler)
+Server::Server(const faultline::HostPort& listen, const Handler& handler)
     : impl_(std::make_unique<Impl>(listen, handler)) {}
 
-AdminServer::~AdminServer() {
+Server::~Server() {
   stop();
 }
 
-void AdminServer::start() {
-  impl_->acceptor.emplace(open_acceptor(impl_->context, impl_->listen));
+void Server::start() {
+  impl_->acceptor.emplace(net::open_acceptor(impl_->context, impl_->listen));
   asio::co_spawn(impl_->context, accept_admin(*impl_->acceptor, impl_->handler), asio::detached);
   asio::co_spawn(impl_->context, tick_every_second(impl_->handler), asio::detached);
   impl_->thread = std::thread([this] { impl_->context.run(); });
 }
 
-std::string AdminServer::address() const {
-  return to_string(impl_->acceptor->local_endpoint());
+std::string Server::address() const {
+  return net::to_string(impl_->acceptor->local_endpoint());
 }
 
-void AdminServer::stop() {
+void Server::stop() {
   impl_->context.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-}  // namespace faultline::proxy
+}  // namespace faultline::http

@@ -1,20 +1,20 @@
-// What the admin HTTP server (admin_server.hpp) serves: plain request -> response logic
+// What the admin HTTP server (server.hpp) serves: plain request -> response logic
 // with no sockets, so each endpoint is tested directly. The proxy's admin API is one;
 // `faultline bench --metrics-listen` serves its own /metrics through the same server.
 #pragma once
 
 #include <string>
 
-namespace faultline::proxy {
+namespace faultline::http {
 
-struct AdminRequest {
+struct Request {
   std::string method;  // "GET"
   std::string target;  // "/readyz"
   std::string authorization;
   std::string body;
 };
 
-struct AdminResponse {
+struct Response {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
@@ -22,13 +22,13 @@ struct AdminResponse {
   std::string www_authenticate;  // for 401: the scheme to use (RFC 9110 §11.6.1)
 };
 
-class AdminHandler {
+class Handler {
  public:
-  virtual ~AdminHandler() = default;
+  virtual ~Handler() = default;
   // Called on the server's one thread, one request at a time.
-  virtual AdminResponse handle(const AdminRequest& request) const = 0;
+  virtual Response handle(const Request& request) const = 0;
   // Called every second on the same thread (e.g. to advance sliding windows).
   virtual void every_second() const {}
 };
 
-}  // namespace faultline::proxy
+}  // namespace faultline::http

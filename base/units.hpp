@@ -7,9 +7,12 @@
 #include <string>
 #include <string_view>
 
-#include "config/config.hpp"
+#include <chrono>
 
-namespace faultline::config {
+namespace faultline {
+
+// Every duration in faultline: microseconds, the unit of the config and of the histograms.
+using Duration = std::chrono::microseconds;
 
 std::optional<Duration> parse_duration(std::string_view text);
 std::optional<std::uint64_t> parse_size(std::string_view text);
@@ -23,4 +26,4 @@ std::string size_error(std::string_view text);
 // The shortest exact form: 1500000us -> "1500ms", 2000000us -> "2s".
 std::string format_duration(Duration d);
 
-}  // namespace faultline::config
+}  // namespace faultline

@@ -1,4 +1,4 @@
-// The admin listener: a small HTTP server on its own thread that serves an AdminHandler
+// The admin listener: a small HTTP server on its own thread that serves an Handler
 // (the proxy's AdminApi, or the load generator's /metrics), so a busy proxy or generator
 // never delays health checks or a scrape.
 #pragma once
@@ -6,16 +6,16 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "base/host_port.hpp"
 
-namespace faultline::proxy {
+namespace faultline::http {
 
-class AdminHandler;
+class Handler;
 
-class AdminServer {
+class Server {
  public:
-  AdminServer(const config::HostPort& listen, const AdminHandler& handler);
-  ~AdminServer();
+  Server(const faultline::HostPort& listen, const Handler& handler);
+  ~Server();
 
   void start();  // binds (throws std::runtime_error) and starts its thread
   std::string address() const;
@@ -26,4 +26,4 @@ class AdminServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace faultline::proxy
+}  // namespace faultline::http

@@ -8,14 +8,14 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include "config/config.hpp"
+#include "base/host_port.hpp"
 
-namespace faultline::proxy {
+namespace faultline::net {
 
 // Throws std::runtime_error naming the address and the reason when it cannot bind.
 boost::asio::ip::tcp::acceptor open_acceptor(boost::asio::io_context& context,
-                                             const config::HostPort& address);
+                                             const faultline::HostPort& address);
 
 std::string to_string(const boost::asio::ip::tcp::endpoint& endpoint);
 
-}  // namespace faultline::proxy
+}  // namespace faultline::net

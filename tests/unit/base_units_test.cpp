@@ -1,6 +1,6 @@
 // Durations and sizes as written in faultline.toml: what is accepted, exactly what it
 // means, and what each rejected form says.
-#include "config/units.hpp"
+#include "base/units.hpp"
 
 #include <gtest/gtest.h>
 

@@ -13,7 +13,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-namespace faultline::proxy {
+namespace faultline::net {
 
 class WorkerThreads {
  public:
@@ -42,4 +42,4 @@ class WorkerThreads {
   std::size_t finished_ = 0;
 };
 
-}  // namespace faultline::proxy
+}  // namespace faultline::net

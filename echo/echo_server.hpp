@@ -8,13 +8,13 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "base/host_port.hpp"
 
-namespace faultline::proxy {
+namespace faultline::echo {
 
 class EchoServer {
  public:
-  EchoServer(config::HostPort listen, unsigned threads);
+  EchoServer(faultline::HostPort listen, unsigned threads);
   ~EchoServer();
 
   void start();  // throws std::runtime_error when it cannot bind
@@ -31,4 +31,4 @@ constexpr char echo_pattern_byte(std::uint64_t i) {
   return static_cast<char>('a' + i % 26);
 }
 
-}  // namespace faultline::proxy
+}  // namespace faultline::echo
