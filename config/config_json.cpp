@@ -5,6 +5,7 @@
 #include <boost/json/value_from.hpp>
 
 #include "base/units.hpp"
+#include "config/action_format.hpp"
 
 namespace faultline::config {
 
@@ -16,37 +17,6 @@ std::string address(const HostPort& host_port) {
   const bool ipv6 = host_port.host.find(':') != std::string::npos;
   return (ipv6 ? "[" + host_port.host + "]" : host_port.host) + ":" +
          std::to_string(host_port.port);
-}
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-
-json::object distribution_json(const faults::Distribution& distribution) {
-  json::object out{{"distribution", distribution.name()}};
-  std::visit(Overloaded{
-                 [&](const faults::FixedDelay& d) { out["value"] = format_duration(d.value); },
-                 [&](const faults::UniformDelay& d) {
-                   out["min"] = format_duration(d.min);
-                   out["max"] = format_duration(d.max);
-                 },
-                 [&](const faults::NormalDelay& d) {
-                   out["mean"] = format_duration(d.mean);
-                   out["stddev"] = format_duration(d.stddev);
-                 },
-                 [&](const faults::LognormalDelay& d) {
-                   out["median"] = format_duration(d.median);
-                   out["sigma"] = d.sigma;
-                 },
-                 [&](const faults::ParetoDelay& d) {
-                   out["scale"] = format_duration(d.scale);
-                   out["shape"] = d.shape;
-                 },
-             },
-             distribution.shape);
-  if (distribution.cap) out["max"] = format_duration(*distribution.cap);
-  return out;
 }
 
 json::object match_json(const faults::Matcher& match) {
@@ -71,49 +41,14 @@ json::object match_json(const faults::Matcher& match) {
   return out;
 }
 
-json::object action_json(const faults::Action& action) {
-  return std::visit(Overloaded{
-                        [](const faults::Delay& d) {
-                          json::object out = distribution_json(d.distribution);
-                          out["phase"] = d.phase == faults::Phase::request ? "request" : "response";
-                          return out;
-                        },
-                        [](const faults::Abort& a) {
-                          json::object out{{"status", a.status}};
-                          if (!a.body.empty()) out["body"] = a.body;
-                          if (!a.headers.empty()) {
-                            json::object headers;
-                            for (const auto& [name, value] : a.headers) headers[name] = value;
-                            out["headers"] = std::move(headers);
-                          }
-                          return out;
-                        },
-                        [](const faults::Reset&) { return json::object{}; },
-                        [](const faults::Hang& h) {
-                          json::object out;
-                          if (h.duration) out["for"] = format_duration(*h.duration);
-                          return out;
-                        },
-                        [](const faults::Throttle& t) {
-                          return json::object{{"bytes_per_second", t.bytes_per_second}};
-                        },
-                        [](const faults::Truncate& t) {
-                          return json::object{{"after_bytes", t.after_bytes}};
-                        },
-                        [](const faults::Corrupt& c) {
-                          return json::object{{"bytes", c.bytes}};
-                        },
-                    },
-                    action);
-}
-
 }  // namespace
 
 json::object rule_json(const faults::Rule& rule) {
   json::object out{{"name", rule.name}, {"probability", rule.probability}};
   json::object match = match_json(rule.match);
   if (!match.empty()) out["match"] = std::move(match);
-  out[faults::kind_name(faults::kind_of(rule.action))] = action_json(rule.action);
+  out[faults::kind_name(rule.action)] =
+      std::visit([](const auto& action) { return action_json(action); }, rule.action);
   return out;
 }
 

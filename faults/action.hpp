@@ -1,80 +1,62 @@
-// The faults a rule can inject, one struct each (Toxiproxy's toxics, HTTP-aware). These
-// are settings: what to do, not how; proxy/ executes them.
+// The registry of fault actions: every action a rule can carry, one settings struct per
+// file in faults/actions/ (what to do, not how; proxy/ executes them), each declaring its
+// ActionInfo. Adding an action is adding its file and one entry to `Action` below; every
+// place that dispatches on actions visits them exhaustively, so the build names each
+// place still missing the new one (README, "Adding a fault action").
 #pragma once
 
-#include <cstdint>
+#include <array>
 #include <optional>
-#include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
-#include <vector>
 
-#include "faults/distribution.hpp"
+#include "faults/action_info.hpp"
+#include "faults/actions/abort.hpp"
+#include "faults/actions/corrupt.hpp"
+#include "faults/actions/delay.hpp"
+#include "faults/actions/hang.hpp"
+#include "faults/actions/reset.hpp"
+#include "faults/actions/throttle.hpp"
+#include "faults/actions/truncate.hpp"
 
 namespace faultline::faults {
 
-enum class Phase {
-  request,   // before the request is forwarded
-  response,  // after the upstream answered, before the response goes to the client
-};
-
-// Wait a sampled time.
-struct Delay {
-  Distribution distribution;
-  Phase phase = Phase::request;
-  bool operator==(const Delay&) const = default;
-};
-
-// Answer with `status` without contacting the upstream.
-struct Abort {
-  int status = 503;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // (name, value)
-  bool operator==(const Abort&) const = default;
-};
-
-// Reset the client's TCP connection (SO_LINGER 0, then close).
-struct Reset {
-  bool operator==(const Reset&) const = default;
-};
-
-// Read the request, never answer; after `duration`, if given, close without a response.
-struct Hang {
-  std::optional<Duration> duration;
-  bool operator==(const Hang&) const = default;
-};
-
-// Pace the response body to this rate.
-struct Throttle {
-  std::uint64_t bytes_per_second = 0;
-  bool operator==(const Throttle&) const = default;
-};
-
-// Close the connection after this many response body bytes.
-struct Truncate {
-  std::uint64_t after_bytes = 0;
-  bool operator==(const Truncate&) const = default;
-};
-
-// Flip this many randomly chosen bytes of the response body; its length stays the same.
-struct Corrupt {
-  std::uint64_t bytes = 0;
-  bool operator==(const Corrupt&) const = default;
-};
-
+// In the order the config reference lists them.
 using Action = std::variant<Delay, Abort, Reset, Hang, Throttle, Truncate, Corrupt>;
 
-// The `kind` label of faultline_faults_injected_total.
-enum class FaultKind { delay, abort, reset, hang, throttle, truncate, corrupt };
+// Calls `visit.template operator()<A>()` for every action type A, in registry order.
+template <class Visit>
+constexpr void for_each_action_type(Visit&& visit) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (visit.template operator()<std::variant_alternative_t<I, Action>>(), ...);
+  }
+  (std::make_index_sequence<std::variant_size_v<Action>>{});
+}
 
-FaultKind kind_of(const Action& action);
-// "delay", "abort", ... as in the config and the metrics.
-std::string_view kind_name(FaultKind kind);
+inline constexpr auto kActionInfos = [] {
+  std::array<ActionInfo, std::variant_size_v<Action>> infos{};
+  std::size_t i = 0;
+  for_each_action_type([&]<class A>() { infos[i++] = A::info; });
+  return infos;
+}();
 
-// Abort, reset and hang end the exchange: the upstream is never contacted.
-inline bool is_terminal(FaultKind kind) {
-  return kind == FaultKind::abort || kind == FaultKind::reset || kind == FaultKind::hang;
+inline const ActionInfo& info_of(const Action& action) {
+  return kActionInfos[action.index()];
+}
+
+// "delay", "abort", ...: the config key and the `kind` label of faultline_faults_injected_total.
+inline std::string_view kind_name(const Action& action) {
+  return info_of(action).name;
+}
+
+// The registered action called `name`, or nullptr.
+inline const ActionInfo* find_action(std::string_view name) {
+  for (const auto& info : kActionInfos) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
 }
 
 }  // namespace faultline::faults

@@ -58,14 +58,7 @@ Duration Distribution::sample(Rng& rng) const {
 }
 
 std::string_view Distribution::name() const {
-  struct Names {
-    std::string_view operator()(const FixedDelay&) const { return "fixed"; }
-    std::string_view operator()(const UniformDelay&) const { return "uniform"; }
-    std::string_view operator()(const NormalDelay&) const { return "normal"; }
-    std::string_view operator()(const LognormalDelay&) const { return "lognormal"; }
-    std::string_view operator()(const ParetoDelay&) const { return "pareto"; }
-  };
-  return std::visit(Names{}, shape);
+  return kDistributionInfos[shape.index()].name;
 }
 
 }  // namespace faultline::faults

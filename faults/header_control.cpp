@@ -1,11 +1,12 @@
 #include "faults/header_control.hpp"
-#include "base/text.hpp"
 
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
+
+#include "base/text.hpp"
 
 namespace faultline::faults {
 namespace {
@@ -32,13 +33,13 @@ struct ControlHeader {
 
 // In the order their rules are applied.
 constexpr std::array<ControlHeader, 7> kControlHeaders{{
-    {Control::faultline_delay, "x-faultline-delay"},
+    {Control::faultline_delay, Delay::info.control_header},
     {Control::envoy_delay, "x-envoy-fault-delay-request"},
-    {Control::faultline_throttle, "x-faultline-throttle"},
+    {Control::faultline_throttle, Throttle::info.control_header},
     {Control::envoy_throughput, "x-envoy-fault-throughput-response"},
-    {Control::faultline_abort, "x-faultline-abort"},
+    {Control::faultline_abort, Abort::info.control_header},
     {Control::envoy_abort, "x-envoy-fault-abort-request"},
-    {Control::faultline_reset, "x-faultline-reset"},
+    {Control::faultline_reset, Reset::info.control_header},
 }};
 
 // The value as it may be shown in a log line: quoted, printable, at most 64 characters.
@@ -184,7 +185,7 @@ HeaderControl parse_header_control(std::span<const Header> headers) {
   for (const ControlHeader& control : kControlHeaders) {
     bool seen = false;
     for (const Header& header : headers) {
-      if (!equals_ignoring_case(header.name, control.name)) continue;
+      if (!iequals(header.name, control.name)) continue;
       if (seen) {
         parser.repeated(control);
         break;
@@ -198,7 +199,7 @@ HeaderControl parse_header_control(std::span<const Header> headers) {
 
 bool is_control_header(std::string_view name) {
   for (const ControlHeader& control : kControlHeaders) {
-    if (equals_ignoring_case(name, control.name)) return true;
+    if (iequals(name, control.name)) return true;
   }
   return false;
 }

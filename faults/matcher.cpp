@@ -1,4 +1,5 @@
 #include "faults/matcher.hpp"
+#include "base/text.hpp"
 
 #include <algorithm>
 // GCC 12 at -O1 with sanitizers warns inside <regex>'s own std::function members
@@ -65,7 +66,7 @@ bool host_matches(std::string_view host, std::string_view expected) {
              colon != std::string_view::npos && host.find(':') == colon) {
     host = host.substr(0, colon);
   }
-  return equals_ignoring_case(host, expected);
+  return iequals(host, expected);
 }
 
 bool header_holds(const HeaderCondition& condition, const RequestView& request) {
@@ -77,7 +78,7 @@ bool header_holds(const HeaderCondition& condition, const RequestView& request) 
     case HeaderCondition::Kind::equals:
       // A repeated header matches when any of its values does.
       return std::any_of(request.headers.begin(), request.headers.end(), [&](const Header& h) {
-        return h.value == condition.value && equals_ignoring_case(h.name, condition.name);
+        return h.value == condition.value && iequals(h.name, condition.name);
       });
   }
   return false;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <type_traits>
 
 namespace faultline::faults {
 namespace {
@@ -15,47 +14,63 @@ Duration saturating_add(Duration a, Duration b) {
 
 Phase phase_of(const Action& action) {
   if (const auto* delay = std::get_if<Delay>(&action)) return delay->phase;
-  return is_terminal(kind_of(action)) ? Phase::request : Phase::response;
+  return info_of(action).hook == Hook::before_upstream ? Phase::request : Phase::response;
 }
+
+// How each action folds into a plan: one overload per registered action, so a new
+// action that lacks one does not compile. Returns false when the action is moot.
+struct Compose {
+  FaultPlan& plan;
+  Duration sampled_delay;
+  Phase phase;
+
+  bool operator()(const Delay&) const {
+    Duration& total = phase == Phase::request ? plan.request_delay : plan.response_delay;
+    total = saturating_add(total, sampled_delay);
+    return true;
+  }
+  bool operator()(const Abort& a) const { return terminal(a); }
+  bool operator()(const Reset& a) const { return terminal(a); }
+  bool operator()(const Hang& a) const { return terminal(a); }
+  // When several rules fire, the slowest throttle and the shortest truncate win;
+  // corrupt counts add up.
+  bool operator()(const Throttle& a) const {
+    if (!plan.throttle || a.bytes_per_second < plan.throttle->bytes_per_second) plan.throttle = a;
+    return true;
+  }
+  bool operator()(const Truncate& a) const {
+    if (!plan.truncate || a.after_bytes < plan.truncate->after_bytes) plan.truncate = a;
+    return true;
+  }
+  bool operator()(const Corrupt& a) const {
+    if (!plan.corrupt) plan.corrupt = Corrupt{0};
+    const std::uint64_t room = std::numeric_limits<std::uint64_t>::max() - plan.corrupt->bytes;
+    plan.corrupt->bytes += std::min(a.bytes, room);
+    return true;
+  }
+
+  bool terminal(const TerminalAction& action) const {
+    if (plan.terminal) return false;  // the first terminal wins
+    plan.terminal = action;
+    // What acted on the response is moot now: take it back out.
+    plan.response_delay = Duration{0};
+    plan.throttle.reset();
+    plan.truncate.reset();
+    plan.corrupt.reset();
+    std::erase_if(plan.applied, [](const AppliedFault& f) { return f.phase == Phase::response; });
+    return true;
+  }
+};
 
 }  // namespace
 
 void FaultPlan::add(std::string_view rule, const Action& action, Duration sampled_delay) {
   const Phase phase = phase_of(action);
   if (terminal && phase == Phase::response) return;  // no response will come to act on
-
-  const FaultKind kind = kind_of(action);
-  AppliedFault fault{std::string(rule), kind, Duration{0}, phase};
-  std::visit(
-      [&](const auto& a) {
-        using A = std::decay_t<decltype(a)>;
-        if constexpr (std::is_same_v<A, Delay>) {
-          fault.delay = sampled_delay;
-          Duration& total = phase == Phase::request ? request_delay : response_delay;
-          total = saturating_add(total, sampled_delay);
-        } else if constexpr (std::is_same_v<A, Throttle>) {
-          if (!throttle || a.bytes_per_second < throttle->bytes_per_second) throttle = a;
-        } else if constexpr (std::is_same_v<A, Truncate>) {
-          if (!truncate || a.after_bytes < truncate->after_bytes) truncate = a;
-        } else if constexpr (std::is_same_v<A, Corrupt>) {
-          if (!corrupt) corrupt = Corrupt{0};
-          const std::uint64_t room = std::numeric_limits<std::uint64_t>::max() - corrupt->bytes;
-          corrupt->bytes += std::min(a.bytes, room);
-        } else {
-          static_assert(std::is_same_v<A, Abort> || std::is_same_v<A, Reset> ||
-                        std::is_same_v<A, Hang>);
-          if (terminal) return;  // the first terminal wins
-          terminal = a;
-          // What acted on the response is moot now: take it back out.
-          response_delay = Duration{0};
-          throttle.reset();
-          truncate.reset();
-          corrupt.reset();
-          std::erase_if(applied, [](const AppliedFault& f) { return f.phase == Phase::response; });
-        }
-        applied.push_back(std::move(fault));
-      },
-      action);
+  const bool kept = std::visit(Compose{*this, sampled_delay, phase}, action);
+  if (!kept) return;
+  const Duration delay = std::holds_alternative<Delay>(action) ? sampled_delay : Duration{0};
+  applied.push_back(AppliedFault{std::string(rule), kind_name(action), delay, phase});
 }
 
 std::string FaultPlan::injected_header() const {

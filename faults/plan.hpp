@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -23,8 +24,8 @@ namespace faultline::faults {
 // One rule that fired: for x-faultline-injected, the access log and the metrics.
 struct AppliedFault {
   std::string rule;
-  FaultKind kind;
-  Duration delay{0};  // the sampled delay of a delay rule; 0 for the other kinds
+  std::string_view kind;  // the action's registered name (static storage)
+  Duration delay{0};      // the sampled delay of a delay rule; 0 for the other kinds
   // When it acts: request for delays of phase request and for terminal actions;
   // response for response-phase delays and body actions.
   Phase phase = Phase::request;
@@ -32,6 +33,19 @@ struct AppliedFault {
 };
 
 using TerminalAction = std::variant<Abort, Reset, Hang>;
+
+template <class A, class Variant>
+inline constexpr bool kIsAlternative = false;
+template <class A, class... Ts>
+inline constexpr bool kIsAlternative<A, std::variant<Ts...>> = (std::is_same_v<A, Ts> || ...);
+
+// TerminalAction holds exactly the registry's terminal actions.
+static_assert([] {
+  bool same = true;
+  for_each_action_type(
+      [&]<class A>() { same = same && A::info.terminal == kIsAlternative<A, TerminalAction>; });
+  return same;
+}());
 
 struct FaultPlan {
   Duration request_delay{0};   // sum of the request-phase delays that fired

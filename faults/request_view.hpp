@@ -24,7 +24,4 @@ struct RequestView {
   std::optional<std::string_view> header(std::string_view name) const;
 };
 
-// ASCII case-insensitive equality (header and host names).
-bool equals_ignoring_case(std::string_view a, std::string_view b);
-
 }  // namespace faultline::faults

@@ -268,8 +268,7 @@ class ClientSession {
         outcome_ = metrics::Outcome::injected;
         injected_ = plan_.injected_header();
         for (const auto& applied : plan_.applied) {
-          snapshot->fault_counter(route_index, applied.rule, faults::kind_name(applied.kind))
-              .add(worker_.index);
+          snapshot->fault_counter(route_index, applied.rule, applied.kind).add(worker_.index);
         }
       } else {
         plan_ = {};  // max_active_faults reached: this request passes unharmed

@@ -50,7 +50,7 @@ Snapshot::Snapshot(std::shared_ptr<const config::Config> c, metrics::ProxyMetric
   for (const auto& route : config->routes) {
     auto& counters = fault_counters.emplace_back();
     for (const auto& rule : active_profile->rules) {
-      const std::string kind(faults::kind_name(faults::kind_of(rule.action)));
+      const std::string kind(faults::kind_name(rule.action));
       counters[rule.name + '\n' + kind] =
           &m.faults_injected(route.name, active_profile->name, rule.name, kind);
     }

@@ -43,6 +43,10 @@ std::vector<Diagnostic> Diagnostics::take_sorted() {
   return std::move(items_);
 }
 
+const toml::source_region& place_of_key(const toml::key& key, const toml::node& value) {
+  return key.source().begin.line != 0 ? key.source() : value.source();
+}
+
 std::string join_key_path(std::string_view parent, std::string_view key) {
   std::string path(parent);
   if (!path.empty()) path += '.';

@@ -41,6 +41,10 @@ class Diagnostics {
   std::vector<Diagnostic> items_;
 };
 
+// Where to report a problem with a table entry: its key, or its value when the key has
+// no place (a dotted or inline key).
+const toml::source_region& place_of_key(const toml::key& key, const toml::node& value);
+
 // "a.b" + "c" -> "a.b.c"; keys that are not bare TOML keys are quoted: a."my key".
 std::string join_key_path(std::string_view parent, std::string_view key);
 std::string index_key_path(std::string_view parent, std::size_t index);  // "routes[2]"

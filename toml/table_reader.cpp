@@ -162,7 +162,7 @@ void TableReader::finish() {
       message += " (did you mean '" + *suggestion + "'?)";
     }
     // The key's own place when the parser recorded it, else its value's.
-    const auto& where = key.source().begin.line != 0 ? key.source() : value.source();
+    const auto& where = place_of_key(key, value);
     diagnostics_.add(where, key_path(key.str()), std::move(message));
   }
 }

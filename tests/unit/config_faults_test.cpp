@@ -336,6 +336,27 @@ TEST(ConfigFaults, DistributionMustBeKnownAndComplete) {
             "stddev)");
 }
 
+// The loader's names are the registry's: every registered shape is accepted by its name
+// (and then asks for its own parameters), and a wrong name lists exactly the registry.
+TEST(ConfigFaults, EveryRegisteredDistributionIsReadByItsName) {
+  std::string listed;
+  for (const auto& info : faults::kDistributionInfos) {
+    const std::string name(info.name);
+    const Strings errors =
+        messages(parse("[[faults.profiles.p]]\ndelay = { distribution = \"" + name + "\" }\n"));
+    ASSERT_FALSE(errors.empty()) << name;
+    EXPECT_NE(errors[0].find("(" + name + " takes " + std::string(info.takes) + ")"),
+              std::string::npos)
+        << errors[0];
+    if (!listed.empty()) listed += &info == &faults::kDistributionInfos.back() ? " or " : ", ";
+    listed += "\"" + name + "\"";
+  }
+  EXPECT_EQ(only_error("[[faults.profiles.p]]\ndelay = { distribution = \"gaussian\" }\n"),
+            "test.toml:2:26: faults.profiles.p[0].delay.distribution: unknown distribution "
+            "'gaussian' (expected " +
+                listed + ")");
+}
+
 TEST(ConfigFaults, DistributionParametersMustMakeSense) {
   EXPECT_EQ(only_error("[[faults.profiles.p]]\ndelay = { distribution = \"uniform\", min = "
                        "\"700ms\", max = \"200ms\" }\n"),

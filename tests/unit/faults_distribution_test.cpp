@@ -247,11 +247,12 @@ TEST(FaultsDistribution, EachShapeConsumesAFixedNumberOfUniforms) {
   EXPECT_EQ(consumed({ParetoDelay{1ms, 1.5}, std::nullopt}), 1);
 }
 
-TEST(FaultsDistribution, NamesAreTheConfigNames) {
+TEST(FaultsDistribution, EachShapeIsNamedByItsRegistryEntry) {
   EXPECT_EQ((Distribution{UniformDelay{}, std::nullopt}.name()), "uniform");
   EXPECT_EQ((Distribution{NormalDelay{}, std::nullopt}.name()), "normal");
   EXPECT_EQ((Distribution{LognormalDelay{}, std::nullopt}.name()), "lognormal");
   EXPECT_EQ((Distribution{ParetoDelay{}, std::nullopt}.name()), "pareto");
+  EXPECT_EQ(kDistributionInfos.size(), std::variant_size_v<DistributionShape>);
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ TEST(FaultsHeaderControl, DelayRuleIsNamedAfterItsHeader) {
   EXPECT_EQ(control.rules[0].name, "header:x-faultline-delay");
   const FaultPlan plan = plan_of(control);
   EXPECT_EQ(plan.applied.at(0),
-            (AppliedFault{"header:x-faultline-delay", FaultKind::delay, 120ms, Phase::request}));
+            (AppliedFault{"header:x-faultline-delay", "delay", 120ms, Phase::request}));
 }
 
 TEST(FaultsHeaderControl, AZeroDelayAsksForNothing) {

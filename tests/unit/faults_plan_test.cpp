@@ -35,8 +35,8 @@ TEST(FaultsPlan, DelaysAddUpPerPhase) {
   EXPECT_EQ(plan.request_delay, 340ms);
   EXPECT_EQ(plan.response_delay, 5ms);
   ASSERT_EQ(plan.applied.size(), 3u);
-  EXPECT_EQ(plan.applied[0], (AppliedFault{"a", FaultKind::delay, 40ms, Phase::request}));
-  EXPECT_EQ(plan.applied[2], (AppliedFault{"c", FaultKind::delay, 5ms, Phase::response}));
+  EXPECT_EQ(plan.applied[0], (AppliedFault{"a", "delay", 40ms, Phase::request}));
+  EXPECT_EQ(plan.applied[2], (AppliedFault{"c", "delay", 5ms, Phase::response}));
   EXPECT_EQ(plan.injected_header(), "a, b, c");
 }
 
@@ -49,7 +49,7 @@ TEST(FaultsPlan, DelayAndAbortBothApply) {
   EXPECT_EQ(std::get<Abort>(*plan.terminal).status, 503);
   EXPECT_EQ(std::get<Abort>(*plan.terminal).body, "injected by faultline");
   EXPECT_EQ(plan.injected_header(), "base latency, errors");
-  EXPECT_EQ(plan.applied[1].kind, FaultKind::abort);
+  EXPECT_EQ(plan.applied[1].kind, "abort");
 }
 
 TEST(FaultsPlan, TheFirstTerminalWinsAndLaterOnesAreSkipped) {
@@ -125,20 +125,24 @@ TEST(FaultsPlan, HugeSumsSaturate) {
 }
 
 TEST(FaultsAction, KindsAndTheirNames) {
-  EXPECT_EQ(kind_of(Action{request_delay()}), FaultKind::delay);
-  EXPECT_EQ(kind_of(Action{Abort{}}), FaultKind::abort);
-  EXPECT_EQ(kind_of(Action{Reset{}}), FaultKind::reset);
-  EXPECT_EQ(kind_of(Action{Hang{}}), FaultKind::hang);
-  EXPECT_EQ(kind_of(Action{Throttle{}}), FaultKind::throttle);
-  EXPECT_EQ(kind_of(Action{Truncate{}}), FaultKind::truncate);
-  EXPECT_EQ(kind_of(Action{Corrupt{}}), FaultKind::corrupt);
-  EXPECT_EQ(kind_name(FaultKind::delay), "delay");
-  EXPECT_EQ(kind_name(FaultKind::abort), "abort");
-  EXPECT_EQ(kind_name(FaultKind::reset), "reset");
-  EXPECT_EQ(kind_name(FaultKind::hang), "hang");
-  EXPECT_EQ(kind_name(FaultKind::throttle), "throttle");
-  EXPECT_EQ(kind_name(FaultKind::truncate), "truncate");
-  EXPECT_EQ(kind_name(FaultKind::corrupt), "corrupt");
+  EXPECT_EQ(kind_name(Action{request_delay()}), "delay");
+  EXPECT_EQ(kind_name(Action{Abort{}}), "abort");
+  EXPECT_EQ(kind_name(Action{Reset{}}), "reset");
+  EXPECT_EQ(kind_name(Action{Hang{}}), "hang");
+  EXPECT_EQ(kind_name(Action{Throttle{}}), "throttle");
+  EXPECT_EQ(kind_name(Action{Truncate{}}), "truncate");
+  EXPECT_EQ(kind_name(Action{Corrupt{}}), "corrupt");
+}
+
+TEST(FaultsAction, TerminalActionsAreExactlyThoseThatSkipTheUpstream) {
+  for (const auto& info : kActionInfos) {
+    EXPECT_EQ(info.terminal, info.name == "abort" || info.name == "reset" || info.name == "hang")
+        << info.name;
+    if (info.terminal) EXPECT_EQ(info.hook, Hook::before_upstream) << info.name;
+  }
+  ASSERT_NE(find_action("throttle"), nullptr);
+  EXPECT_EQ(find_action("throttle")->control_header, "x-faultline-throttle");
+  EXPECT_EQ(find_action("nonsense"), nullptr);
 }
 
 }  // namespace
