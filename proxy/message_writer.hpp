@@ -16,22 +16,14 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "proxy/exchange_rules.hpp"
 #include "proxy/header_rewrite.hpp"
 
 namespace faultline::proxy {
 
-// How the body is delimited on the next hop. Decided by the proxy from what the parser
-// saw; any Content-Length or Transfer-Encoding among the fields is never copied.
-struct Framing {
-  bool chunked = false;
-  std::optional<std::uint64_t> content_length;  // for a sized body (or HEAD/304 as received)
-};
-
 // "GET /x HTTP/1.1" + the client's end-to-end fields + forwarding fields + framing.
 void write_request_head(const boost::beast::http::request_header<>& head, std::string_view target,
                         const ForwardingInfo& forwarding, const Framing& framing, std::string& out);
-
-enum class ConnectionDirective { none, close, keep_alive };
 
 // "HTTP/1.1 200 OK" (the upstream's reason kept) + end-to-end fields + Via + framing +
 // Connection when the client must be told (close; keep-alive for an HTTP/1.0 client).

@@ -1,0 +1,142 @@
+// One client connection (internal to proxy/; Beast inside). The request path reads top
+// to bottom in ClientSession::serve_one (client_session.cpp):
+//
+//   read the request head -> route -> decide faults -> request-phase faults
+//   (fault_execution.cpp) -> exchange with the upstream: take or connect, send, relay
+//   both ways, retry when safe (upstream_exchange.cpp) -> response-phase faults on the
+//   head and the body as it streams (response_relay.cpp) -> record (RequestContext).
+//
+// Everything runs on the worker's single thread. The request and response bodies are
+// relayed concurrently so an upstream that answers while the upload is still arriving
+// (an echo, an early 413) never deadlocks against us.
+#pragma once
+
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "proxy/exchange_rules.hpp"
+#include "proxy/request_context.hpp"
+#include "proxy/upstream_pool.hpp"
+#include "proxy/worker_state.hpp"
+
+namespace faultline::config {
+struct RouteConfig;
+struct ServerConfig;
+}  // namespace faultline::config
+
+namespace faultline::proxy {
+
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+using ResponseParser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+using boost::system::error_code;
+
+// The peer went away (or was closed under us): there is nobody to answer.
+bool is_disconnect(const error_code& ec);
+
+// A response faultline makes itself: an error, or an abort fault's answer.
+struct LocalResponse {
+  unsigned status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool keep_alive = false;
+};
+
+struct RequestBodyResult {
+  bool complete = false;
+  error_code client_error;    // reading the client's body (body_limit: too large)
+  error_code upstream_error;  // writing it upstream
+  std::uint64_t bytes = 0;
+};
+
+struct ResponseResult {
+  bool header_sent = false;  // after this, a failure can only close the connection
+  bool complete = false;
+  bool upstream_reusable = false;
+  bool close_client = false;
+  bool upstream_header_received = false;
+  error_code upstream_error;
+  error_code client_error;
+  unsigned status = 0;
+  std::uint64_t bytes = 0;  // body bytes sent to the client
+  Clock::time_point upstream_done{};
+  Clock::duration injected_wait{};  // response delay and throttling, not the upstream's time
+};
+
+// Shared by the two halves of one exchange so each can stop the other.
+struct ExchangeState {
+  bool response_finished = false;
+  bool request_failed = false;
+};
+
+// What the forwarding stage needs of the request, decided before it starts.
+struct ForwardPlan {
+  const config::RouteConfig& route;
+  std::size_t route_index;
+  RequestParser& parser;
+  bool client_keep_alive;
+  bool has_body;
+};
+
+class ClientSession {
+ public:
+  ClientSession(WorkerState& worker, boost::asio::ip::tcp::socket socket);
+  ~ClientSession();
+  boost::asio::awaitable<void> run();
+
+ private:
+  // client_session.cpp: the pipeline.
+  boost::asio::awaitable<bool> wait_for_request_bytes(bool first);
+  boost::asio::awaitable<bool> serve_one();
+  void decide_faults(RequestContext& request, const config::RouteConfig& route,
+                     const RequestParser& parser, std::string_view host);
+  boost::asio::awaitable<bool> answer_unreadable_request(RequestContext& request,
+                                                         const error_code& ec);
+  boost::asio::awaitable<bool> reply_locally(RequestContext& request, unsigned status,
+                                             std::string reason, bool keep_alive);
+  boost::asio::awaitable<bool> write_local(RequestContext& request, LocalResponse response);
+
+  // fault_execution.cpp: the hooks that execute a plan's actions.
+  boost::asio::awaitable<Clock::duration> wait_on_purpose(Clock::duration duration);
+  boost::asio::awaitable<bool> execute_terminal(RequestContext& request, bool keep_alive);
+  boost::asio::awaitable<void> wait_until_client_leaves();
+
+  // upstream_exchange.cpp: forwarding, with retries of stale keep-alive connections.
+  boost::asio::awaitable<bool> forward(RequestContext& request, const ForwardPlan& forward);
+  boost::asio::awaitable<bool> answer_failed_exchange(RequestContext& request,
+                                                      const ForwardPlan& forward,
+                                                      const RequestBodyResult& body,
+                                                      const ResponseResult& response,
+                                                      bool upstream_timed_out);
+  boost::asio::awaitable<RequestBodyResult> relay_request_body(RequestContext& request,
+                                                               const ForwardPlan& forward,
+                                                               UpstreamConnection& upstream,
+                                                               ExchangeState& exchange);
+
+  // response_relay.cpp: the response, head first, body as it arrives.
+  boost::asio::awaitable<ResponseResult> relay_response(RequestContext& request,
+                                                        const ForwardPlan& forward,
+                                                        UpstreamConnection& upstream,
+                                                        ExchangeState& exchange);
+  boost::asio::awaitable<bool> forward_interim_responses(RequestContext& request,
+                                                         const config::RouteConfig& route,
+                                                         UpstreamConnection& upstream,
+                                                         std::optional<ResponseParser>& parser,
+                                                         ResponseResult& result);
+  ResponseResult finish_response(ResponseResult result, ExchangeState& exchange,
+                                 UpstreamConnection& upstream);
+
+  WorkerState& worker_;
+  boost::asio::ip::tcp::socket client_;
+  boost::beast::flat_buffer buffer_;  // may hold the start of the next (pipelined) request
+  SessionSlot slot_;
+  std::string client_address_;
+  std::string request_head_, response_head_;  // serialized heads, reused across requests
+};
+
+}  // namespace faultline::proxy

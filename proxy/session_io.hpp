@@ -1,0 +1,54 @@
+// The few tools every stage of a client session uses: socket operations under a
+// deadline (the worker's watchdog enforces it, see SessionSlot), borrowed relay buffers,
+// and small conversions. Included only by the session's translation units.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/optional.hpp>
+
+#include "proxy/worker_state.hpp"
+
+namespace faultline::proxy {
+
+// Every socket operation reports its error as a value: a failed peer is an outcome of
+// the request, never an exception.
+inline constexpr auto nothrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+// Runs one socket operation with `deadline` set `timeout` from now, cleared after it.
+// Asio's awaitables start only when awaited, so the deadline covers exactly the operation.
+template <class Result>
+boost::asio::awaitable<Result> timed(Clock::time_point& deadline, Clock::duration timeout,
+                                     boost::asio::awaitable<Result> operation) {
+  OperationDeadline scope(deadline, timeout);
+  co_return co_await std::move(operation);
+}
+
+// Gives a relay buffer back to the worker's free list on every exit path.
+class BorrowedBuffer {
+ public:
+  explicit BorrowedBuffer(RelayBuffers& owner) : owner_(owner), buffer_(owner.take()) {}
+  ~BorrowedBuffer() { owner_.give_back(std::move(buffer_)); }
+  BorrowedBuffer(const BorrowedBuffer&) = delete;
+  BorrowedBuffer& operator=(const BorrowedBuffer&) = delete;
+  char* data() { return buffer_.get(); }
+
+ private:
+  RelayBuffers& owner_;
+  std::unique_ptr<char[]> buffer_;
+};
+
+inline std::optional<std::uint64_t> to_std(const boost::optional<std::uint64_t>& value) {
+  return value ? std::optional<std::uint64_t>(*value) : std::nullopt;
+}
+
+inline double milliseconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+}  // namespace faultline::proxy

@@ -1,0 +1,235 @@
+// Forwarding one request: take a pooled connection or connect, send the head, relay the
+// request body and the response at once, and send again on a fresh connection when a
+// reused one turns out stale (exchange_rules.hpp says when that is safe).
+#include <span>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
+
+#include "config/config.hpp"
+#include "metrics/proxy_metrics.hpp"
+#include "proxy/client_session.hpp"
+#include "proxy/message_writer.hpp"
+#include "proxy/session_io.hpp"
+
+namespace faultline::proxy {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+// Points the worker's watchdog at the upstream connection a request is using, for as
+// long as it uses it (a pooled connection is not watched).
+class UpstreamWatch {
+ public:
+  UpstreamWatch(SessionSlot& slot, asio::ip::tcp::socket& socket) : slot_(slot) {
+    slot_.upstream = &socket;
+    slot_.upstream_expired = false;
+  }
+  ~UpstreamWatch() { release(); }
+  void release() { slot_.upstream = nullptr; }
+
+ private:
+  SessionSlot& slot_;
+};
+
+bool is_upstream_close(const error_code& ec) {
+  return ec == asio::error::eof || ec == http::error::end_of_stream ||
+         ec == asio::error::connection_reset;
+}
+
+// The error of a failed exchange, in the terms answer_upstream_failure() takes.
+UpstreamFailure classify(const error_code& ec, bool header_received) {
+  if (ec == asio::error::timed_out) return UpstreamFailure::timeout;
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+    return UpstreamFailure::protocol;
+  }
+  if (!header_received && (ec == asio::error::eof || ec == http::error::end_of_stream)) {
+    return UpstreamFailure::closed;
+  }
+  return UpstreamFailure::broken;
+}
+
+}  // namespace
+
+asio::awaitable<bool> ClientSession::forward(RequestContext& request, const ForwardPlan& forward) {
+  const config::RouteConfig& route = forward.route;
+  UpstreamPool& pool =
+      worker_.pools->for_route(request.snapshot->config->routes, forward.route_index);
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<UpstreamConnection> upstream =
+        attempt < kMaxAttempts ? pool.take_idle(forward.has_body) : nullptr;
+    const Clock::time_point upstream_started = Clock::now();
+    if (!upstream) {
+      auto connected = co_await connect_upstream(route.upstream, route.connect_timeout, slot_);
+      if (connected.error) {
+        const bool timed_out = connected.error == asio::error::timed_out;
+        auto answer = answer_upstream_failure(
+            timed_out ? UpstreamFailure::connect_timeout : UpstreamFailure::connect,
+            route.upstream.url, connected.error.message());
+        request.count_upstream_error(answer.metric);
+        co_return co_await reply_locally(request, answer.status, answer.reason,
+                                         forward.client_keep_alive && !forward.has_body);
+      }
+      upstream = std::move(connected.connection);
+      upstream->metrics = worker_.metrics;
+      upstream->worker = worker_.index;
+      worker_.metrics->connections_add(worker_.index, metrics::Side::upstream, +1);
+    }
+    UpstreamWatch upstream_watch(slot_, upstream->socket);
+
+    // Without a body the head is the whole request. With one, the head still goes first
+    // on its own: a client that sent "Expect: 100-continue" waits for the upstream's
+    // 100 before it sends any body.
+    auto [send_error, sent] =
+        co_await timed(slot_.upstream_write_deadline, route.request_timeout,
+                       asio::async_write(upstream->socket, asio::buffer(request_head_), nothrow));
+    if (send_error) {
+      if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
+      const error_code cause = slot_.upstream_expired ? asio::error::timed_out : send_error;
+      auto answer =
+          answer_upstream_failure(classify(cause, false), route.upstream.url, cause.message());
+      request.count_upstream_error(answer.metric);
+      co_return co_await reply_locally(request, answer.status, answer.reason, false);
+    }
+
+    RequestBodyResult body;
+    ResponseResult response;
+    ExchangeState exchange;
+    if (forward.has_body) {
+      std::tie(body, response) =
+          co_await (relay_request_body(request, forward, *upstream, exchange) &&
+                    relay_response(request, forward, *upstream, exchange));
+    } else {
+      body.complete = true;
+      response = co_await relay_response(request, forward, *upstream, exchange);
+    }
+
+    const AttemptOutcome outcome{
+        upstream->reused, response.upstream_header_received, forward.has_body && body.bytes != 0,
+        static_cast<bool>(body.client_error), is_upstream_close(response.upstream_error)};
+    if (may_retry(outcome, attempt)) continue;  // the upstream closed an idle connection
+
+    request.log.upstream_ms = milliseconds_between(
+        upstream_started + response.injected_wait,
+        response.upstream_done == Clock::time_point{} ? Clock::now() : response.upstream_done);
+    request.log.bytes_in = body.bytes;
+    request.log.bytes_out = response.bytes;
+    request.log.status = response.status;
+    request.count_bytes(metrics::Side::client, metrics::Direction::in, body.bytes);
+    request.count_bytes(metrics::Side::upstream, metrics::Direction::out,
+                        request_head_.size() + body.bytes);
+    request.count_bytes(metrics::Side::upstream, metrics::Direction::in, response.bytes);
+    request.count_bytes(metrics::Side::client, metrics::Direction::out, response.bytes);
+    if (response.upstream_header_received) {
+      request.upstream_duration = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          response.upstream_done - upstream_started - response.injected_wait);
+    }
+
+    const bool upstream_timed_out = slot_.upstream_expired;
+    upstream_watch.release();
+    if (response.upstream_reusable && body.complete) pool.give_back(std::move(upstream));
+
+    if (!response.header_sent) {
+      co_return co_await answer_failed_exchange(request, forward, body, response,
+                                                upstream_timed_out);
+    }
+    request.record();
+    co_return response.complete&& body.complete && !response.close_client &&
+        forward.client_keep_alive && !worker_.draining;
+  }
+}
+
+// Nothing of the response reached the client: answer for the upstream, or for the
+// client's own failure.
+asio::awaitable<bool> ClientSession::answer_failed_exchange(RequestContext& request,
+                                                            const ForwardPlan& forward,
+                                                            const RequestBodyResult& body,
+                                                            const ResponseResult& response,
+                                                            bool upstream_timed_out) {
+  const auto& server = request.snapshot->config->server;
+  if (body.client_error == http::error::body_limit) {
+    co_return co_await reply_locally(
+        request, 413,
+        "request body larger than max_body_bytes (" + std::to_string(server.max_body_bytes) + ")",
+        false);
+  }
+  if (body.client_error) {
+    if (!is_disconnect(body.client_error)) {
+      co_await reply_locally(request, 400, "malformed request body: " + body.client_error.message(),
+                             false);
+    } else {
+      request.log.status = 0;  // the client left mid-upload: no status reached it
+      request.record();
+    }
+    co_return false;
+  }
+  if (response.client_error) {
+    request.log.status = 0;  // the client left before the response: no status reached it
+    request.record();
+    co_return false;
+  }
+  error_code cause = response.upstream_error ? response.upstream_error : body.upstream_error;
+  if (!cause) cause = asio::error::connection_aborted;
+  if (upstream_timed_out) cause = asio::error::timed_out;
+  auto answer = answer_upstream_failure(classify(cause, response.upstream_header_received),
+                                        forward.route.upstream.url, cause.message());
+  request.count_upstream_error(answer.metric);
+  const bool keep = forward.client_keep_alive && forward.parser.is_done() && !body.client_error;
+  co_return co_await reply_locally(request, answer.status, answer.reason, keep);
+}
+
+// Request body: client -> upstream, in relay-buffer pieces.
+asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestContext& request,
+                                                                     const ForwardPlan& forward,
+                                                                     UpstreamConnection& upstream,
+                                                                     ExchangeState& exchange) {
+  RequestBodyResult result;
+  BorrowedBuffer piece(worker_.buffers);
+  BodyFramer framer(forward.parser.chunked());
+  auto& body = forward.parser.get().body();
+  const auto timeout = forward.route.request_timeout;
+  bool last = false;
+  while (!last) {
+    body.data = piece.data();
+    body.size = RelayBuffers::kSize;
+    auto [ec, n] = co_await timed(slot_.client_read_deadline, timeout,
+                                  http::async_read(client_, buffer_, forward.parser, nothrow));
+    if (ec == http::error::need_buffer) ec = {};
+    if (exchange.response_finished) co_return result;
+    if (ec) {
+      result.client_error = ec;
+      exchange.request_failed = true;
+      error_code ignored;
+      upstream.socket.close(ignored);  // the upstream must not see half a request as whole
+      co_return result;
+    }
+    const std::string_view received(piece.data(), RelayBuffers::kSize - body.size);
+    last = forward.parser.is_done();
+    BodyFramer::Buffers wire;
+    const std::size_t count = framer.frame(received, last, wire, 0);
+    result.bytes += received.size();
+    if (count == 0) continue;
+    auto [wec, m] = co_await timed(
+        slot_.upstream_write_deadline, timeout,
+        asio::async_write(upstream.socket, std::span<const asio::const_buffer>(wire.data(), count),
+                          nothrow));
+    // The upstream's time to answer counts from the last byte of the request it got.
+    if (slot_.upstream_read_deadline != Clock::time_point::max()) {
+      slot_.upstream_read_deadline = Clock::now() + timeout;
+    }
+    if (exchange.response_finished) co_return result;
+    if (wec) {
+      // The upstream stopped reading; its response (if any) is still relayed.
+      result.upstream_error = wec;
+      co_return result;
+    }
+  }
+  result.complete = true;
+  co_return result;
+}
+
+}  // namespace faultline::proxy
