@@ -89,4 +89,7 @@ boost::json::object action_json(const faults::Truncate&);
 std::optional<faults::Corrupt> read_action(ActionReader&, const toml::node&, Tag<faults::Corrupt>);
 boost::json::object action_json(const faults::Corrupt&);
 
+std::optional<faults::Modify> read_action(ActionReader&, const toml::node&, Tag<faults::Modify>);
+boost::json::object action_json(const faults::Modify&);
+
 }  // namespace faultline::config

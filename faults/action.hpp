@@ -17,6 +17,7 @@
 #include "faults/actions/corrupt.hpp"
 #include "faults/actions/delay.hpp"
 #include "faults/actions/hang.hpp"
+#include "faults/actions/modify.hpp"
 #include "faults/actions/reset.hpp"
 #include "faults/actions/throttle.hpp"
 #include "faults/actions/truncate.hpp"
@@ -24,7 +25,7 @@
 namespace faultline::faults {
 
 // In the order the config reference lists them.
-using Action = std::variant<Delay, Abort, Reset, Hang, Throttle, Truncate, Corrupt>;
+using Action = std::variant<Delay, Abort, Reset, Hang, Throttle, Truncate, Corrupt, Modify>;
 
 // Calls `visit.template operator()<A>()` for every action type A, in registry order.
 template <class Visit>

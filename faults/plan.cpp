@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "base/text.hpp"
+
 namespace faultline::faults {
 namespace {
 
@@ -49,6 +51,24 @@ struct Compose {
     return true;
   }
 
+  bool operator()(const Modify& a) const {
+    if (!plan.modify) plan.modify = Modify{};
+    Modify& merged = *plan.modify;
+    if (a.status) merged.status = a.status;
+    if (a.body) merged.body = a.body;
+    for (const auto& name : a.remove_headers) {
+      std::erase_if(merged.set_headers,
+                    [&](const auto& field) { return iequals(field.first, name); });
+      merged.remove_headers.push_back(name);
+    }
+    for (const auto& field : a.set_headers) {
+      std::erase_if(merged.set_headers,
+                    [&](const auto& earlier) { return iequals(earlier.first, field.first); });
+      merged.set_headers.push_back(field);
+    }
+    return true;
+  }
+
   bool terminal(const TerminalAction& action) const {
     if (plan.terminal) return false;  // the first terminal wins
     plan.terminal = action;
@@ -57,6 +77,7 @@ struct Compose {
     plan.throttle.reset();
     plan.truncate.reset();
     plan.corrupt.reset();
+    plan.modify.reset();
     std::erase_if(plan.applied, [](const AppliedFault& f) { return f.phase == Phase::response; });
     return true;
   }

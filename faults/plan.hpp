@@ -6,7 +6,8 @@
 //      never contacted;
 //   3. forward the request and read the upstream's response header;
 //   4. wait response_delay;
-//   5. send the response, its body paced by `throttle`, cut after `truncate` bytes, with
+//   5. rewrite the response head (and body) as `modify` says;
+//   6. send the response, its body paced by `throttle`, cut after `truncate` bytes, with
 //      `corrupt` bytes flipped.
 #pragma once
 
@@ -56,6 +57,9 @@ struct FaultPlan {
   std::optional<Throttle> throttle;
   std::optional<Truncate> truncate;
   std::optional<Corrupt> corrupt;
+  // Rewrites of the upstream's response, merged in rule order: a later status or body
+  // replaces an earlier one, header fields set later win, removals add up.
+  std::optional<Modify> modify;
   std::vector<AppliedFault> applied;  // in rule order; exactly what the plan does
 
   bool empty() const { return applied.empty(); }

@@ -513,6 +513,41 @@ class FaultMetricsTest(FaultActionTestCase):
         self.assertEqual(sum_samples(samples, "faultline_requests_total", outcome="ok"), 0)
 
 
+class ModifyTest(FaultActionTestCase):
+    def test_modify_rewrites_status_headers_and_body_and_is_counted(self):
+        _, proxy = self.echo_with_faults([{
+            "name": '"rewrite"',
+            "modify": '{ status = 502, set_headers = { "x-modified" = "yes" }, '
+                      'remove_headers = ["x-echo-connection"], body = "rewritten by faultline" }'}])
+        for _ in range(3):  # the upstream connection stays reusable after its body is dropped
+            response = self.get(proxy.port, "/bytes/5000")
+            self.assertEqual(response.status, 502, repr(response))
+            self.assertEqual(response.body, b"rewritten by faultline")
+            self.assertEqual(response.header("content-length"), str(len(b"rewritten by faultline")))
+            self.assertEqual(response.header_all("x-modified"), ["yes"], f"headers {response.headers}")
+            self.assertEqual(response.header_all("x-echo-connection"), [], f"headers {response.headers}")
+            self.assert_injected(response, "rewrite")
+        deadline = time.monotonic() + 3
+        while True:  # counters may land just after the response
+            samples = scrape_metrics(proxy.admin_port)
+            injected = select_samples(samples, "faultline_faults_injected_total",
+                                      route="api", profile=PROFILE, rule="rewrite", kind="modify")
+            if (injected and injected[0].value == 3) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual([s.value for s in injected], [3],
+                         f"{select_samples(samples, 'faultline_faults_injected_total')}")
+
+    def test_modify_of_headers_alone_keeps_the_upstreams_body(self):
+        _, proxy = self.echo_with_faults([{
+            "name": '"cache"', "modify": '{ set_headers = { "cache-control" = "no-store" } }'}])
+        response = self.get(proxy.port, "/bytes/100")
+        self.assertEqual(response.status, 200, repr(response))
+        self.assertEqual(response.body, echo_pattern(100))
+        self.assertEqual(response.header_all("cache-control"), ["no-store"])
+        self.assert_injected(response, "cache")
+
+
 # --------------------------------------------------------------------------------------
 # the shipped example
 # --------------------------------------------------------------------------------------

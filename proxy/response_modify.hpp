@@ -1,0 +1,15 @@
+// The response-head half of the modify action: the upstream's status and fields as the
+// rule rewrites them. Pure: a Beast header in, the same header changed.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+
+#include "faults/actions/modify.hpp"
+
+namespace faultline::proxy {
+
+// Sets the status (with its standard reason phrase), removes then sets fields. The body
+// replacement is the relay's business (it changes the framing).
+void apply_modify(const faults::Modify& modify, boost::beast::http::response_header<>& head);
+
+}  // namespace faultline::proxy
