@@ -74,6 +74,7 @@ class RecordedConnection:
         self.request_ends: list = []  # total_received offset after each parsed request
         self.parse_error: str | None = None
         self.sent_at: list = []  # (monotonic time, bytes) of each scripted piece sent
+        self.sent_bytes = 0  # scripted bytes the socket accepted
         self.send_error: str | None = None
         self.eof_at: float | None = None  # when the peer closed (EOF or reset)
         self.reader: SocketReader | None = None
@@ -228,6 +229,7 @@ class RecordingUpstream:
                 return False
             with self._lock:
                 connection.sent_at.append((time.monotonic(), bytes(step[:64])))
+                connection.sent_bytes += len(step)
         return True
 
     # ---- what was received ----
