@@ -166,11 +166,13 @@ class ConformanceTestCase(FaultlineTestCase):
         return self.start_proxy([route("api", upstream.port, "/", **route_options)], server=server,
                                 admin=admin, extra_env=extra_env)
 
-    def assert_faultline_error(self, result: Exchange, statuses, what: str) -> None:
+    def assert_faultline_error(self, result: Exchange, statuses, what: str,
+                               upstream: RecordingUpstream | None = None) -> None:
         """The proxy answered one of statuses (an int or a tuple) with a faultline: body."""
         expected = (statuses,) if isinstance(statuses, int) else tuple(statuses)
-        self.assertIsNotNone(result.response, f"{what}: expected {expected}, got no response: {result!r}")
-        self.assertIn(result.status, expected, f"{what}: expected {expected}, got {result!r}")
+        context = f"; {upstream.describe()}" if upstream is not None else ""
+        self.assertIsNotNone(result.response, f"{what}: expected {expected}, got no response: {result!r}{context}")
+        self.assertIn(result.status, expected, f"{what}: expected {expected}, got {result!r}{context}")
         self.assertTrue(result.response.body.startswith(b"faultline: "),
                         f"{what}: the body should say `faultline: <reason>`: {result.response.body[:300]!r}")
 
@@ -178,7 +180,7 @@ class ConformanceTestCase(FaultlineTestCase):
                        closes: bool = True) -> None:
         """Refused with a faultline: error, the connection closed, and not one byte of the
         message reached the upstream."""
-        self.assert_faultline_error(result, statuses, what)
+        self.assert_faultline_error(result, statuses, what, upstream)
         if closes:
             self.assertTrue(result.closed_after,
                             f"{what}: after refusing a message whose framing is in doubt the proxy "

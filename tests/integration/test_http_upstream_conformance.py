@@ -20,7 +20,7 @@ import time
 import unittest
 
 from conformance_base import ConformanceTestCase, exchange
-from harness import MiB, RssSampler, header_values, simple_response
+from harness import MiB, RssSampler, header_values, scrape_metrics, simple_response, sum_samples
 from recording_upstream import raw_response
 
 REQUEST_11 = b"GET /resource HTTP/1.1\r\nHost: faultline.test\r\n\r\n"
@@ -162,6 +162,31 @@ class UpstreamBodyLimitTest(UpstreamConformanceCase):
                         problems.append(f"upstream connection {connection.index} could send "
                                         f"{connection.sent_bytes / MiB:.0f} MiB before it was cut")
                 self.assertEqual(problems, [], f"an upstream sending a {HOSTILE_BYTES // MiB} MiB {name} to 4 clients")
+
+
+class RefusalsAreCountedTest(UpstreamConformanceCase):
+    def test_refused_requests_and_unframeable_responses_are_counted(self):
+        # A refusal is a request like any other in faultline_requests_total (by its code), and
+        # a response the proxy cannot frame is an upstream protocol error.
+        upstream, proxy = self.upstream_answering(
+            raw_response("HTTP/1.1 200 OK", ["Content-Length: 5", "Content-Length: 6"], b"hello!"))
+        smuggling = (b"POST /a HTTP/1.1\r\nHost: faultline.test\r\nTransfer-Encoding: chunked\r\n"
+                     b"Content-Length: 3\r\n\r\n0\r\n\r\n",
+                     b"POST /a HTTP/1.1\r\nHost: faultline.test\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab")
+        for data in smuggling:
+            self.assertEqual(exchange(proxy.port, data, close_wait=0.0).status, 400)
+        for _ in range(2):
+            self.assertEqual(exchange(proxy.port, REQUEST_11, close_wait=0.0).status, 502)
+        deadline = time.monotonic() + 5.0
+        while True:  # counters are merged on scrape; give the workers a moment
+            samples = scrape_metrics(proxy.admin_port)
+            counted = (sum_samples(samples, "faultline_requests_total", code="400"),
+                       sum_samples(samples, "faultline_requests_total", code="502"),
+                       sum_samples(samples, "faultline_upstream_errors_total", reason="protocol"))
+            if counted == (2, 2, 2) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(counted, (2, 2, 2), "(requests with code 400, with code 502, upstream protocol errors)")
 
 
 class InterimResponseTest(UpstreamConformanceCase):
