@@ -24,6 +24,7 @@ All times are time.monotonic(), comparable with the test's own clock.
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
@@ -207,6 +208,28 @@ class RecordingUpstream:
             if connection.eof_at is None:
                 connection.eof_at = time.monotonic()
 
+    def _sleep(self, sock: socket.socket, connection: RecordedConnection, seconds: float) -> bool:
+        """Waits seconds while still watching the socket, so a peer that closes during a
+        scripted pause is seen (and what it sends meanwhile is kept for the next request).
+        False when the peer closed or close() was called."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():  # bounded by the deadline
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            readable, _, _ = select.select([sock], [], [], min(remaining, 0.05))
+            if not readable:
+                continue
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                data = b""
+            connection._record(data)
+            if not data:
+                return False
+            connection.reader._buf += data
+        return False
+
     def _play(self, sock: socket.socket, connection: RecordedConnection, answer) -> bool:
         """Sends the scripted answer; False when the connection is done."""
         steps = [answer] if isinstance(answer, (bytes, bytearray)) else answer
@@ -219,7 +242,8 @@ class RecordingUpstream:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 return False
             if isinstance(step, (int, float)):
-                self._stop.wait(step)
+                if not self._sleep(sock, connection, step):
+                    return False
                 continue
             try:
                 sock.sendall(step)
