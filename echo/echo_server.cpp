@@ -33,6 +33,7 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
 constexpr std::uint64_t kMaxDelayMs = 3'600'000;
+constexpr std::uint64_t kMaxEvents = 1'000'000;
 
 // A whole number of pattern periods, so every piece of /bytes/{n} starts at 'a'.
 constexpr std::size_t kPatternPieceSize = 26 * 2520;
@@ -45,15 +46,30 @@ const std::array<char, kPatternPieceSize>& pattern_piece() {
   return piece;
 }
 
-std::optional<std::uint64_t> number_after(std::string_view path, std::string_view prefix) {
-  if (!path.starts_with(prefix)) return std::nullopt;
-  std::string_view digits = path.substr(prefix.size());
+std::optional<std::uint64_t> parse_number(std::string_view digits) {
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty()) {
     return std::nullopt;
   }
   return value;
+}
+
+std::optional<std::uint64_t> number_after(std::string_view path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return std::nullopt;
+  return parse_number(path.substr(prefix.size()));
+}
+
+// The value of name in a query string ("every=100&x=1"), if present.
+std::optional<std::string_view> query_parameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
 }
 
 class EchoSession {
@@ -130,6 +146,19 @@ class EchoSession {
         co_return co_await send_text(http::status::bad_request, "bytes must be a number\n");
       co_return co_await send_pattern(*count, request.method() == http::verb::head);
     }
+    if (path.starts_with("/stream/")) {
+      auto count = number_after(path, "/stream/");
+      const std::string_view query =
+          target.find('?') == std::string_view::npos ? "" : target.substr(target.find('?') + 1);
+      const auto every_text = query_parameter(query, "every");
+      auto every = every_text ? parse_number(*every_text) : std::optional<std::uint64_t>(1000);
+      if (!count || *count > kMaxEvents || !every || *every > kMaxDelayMs) {
+        co_return co_await send_text(http::status::bad_request,
+                                     "stream wants /stream/{0..1000000}?every={0..3600000 ms}\n");
+      }
+      co_return co_await send_events(*count, std::chrono::milliseconds(*every),
+                                     request.method() == http::verb::head);
+    }
     if (path == "/headers") {
       std::string listing;
       for (const auto& field : request) {
@@ -167,6 +196,50 @@ class EchoSession {
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return false;
     } while (!serializer.is_done());
+    co_return true;
+  }
+
+  // /stream/{n}?every={ms}: n server-sent events; event i is written, as a chunk of its
+  // own, i * every after the head (on a fixed schedule, so waits do not add up). An
+  // HTTP/1.0 client gets the events unframed and the close as the end.
+  asio::awaitable<bool> send_events(std::uint64_t count, std::chrono::milliseconds every,
+                                    bool head) {
+    http::response<http::buffer_body> response{http::status::ok, version_};
+    response.set(http::field::content_type, "text/event-stream");
+    response.set(http::field::cache_control, "no-cache");
+    if (version_ >= 11) {
+      response.chunked(true);
+    } else {
+      keep_alive_ = false;
+    }
+    stamp(response);
+    http::response_serializer<http::buffer_body> serializer{response};
+    stream_.expires_after(kIdleTimeout);
+    auto [head_error, head_bytes] = co_await http::async_write_header(stream_, serializer, nothrow);
+    if (head_error || head) co_return !head_error;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const auto start = std::chrono::steady_clock::now();
+    std::string event;
+    for (std::uint64_t i = 0; i <= count; ++i) {
+      auto& body = response.body();
+      if (i < count) {
+        timer.expires_at(start + every * static_cast<std::int64_t>(i));
+        co_await timer.async_wait(nothrow);
+        event = "id: " + std::to_string(i) + "\ndata: event " + std::to_string(i + 1) + " of " +
+                std::to_string(count) + "\n\n";
+        body.data = event.data();
+        body.size = event.size();
+        body.more = true;
+      } else {
+        body.data = nullptr;
+        body.size = 0;
+        body.more = false;
+      }
+      stream_.expires_after(kIdleTimeout);
+      auto [ec, n] = co_await http::async_write(stream_, serializer, nothrow);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return false;
+    }
     co_return true;
   }
 

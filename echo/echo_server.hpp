@@ -1,6 +1,7 @@
 // `faultline echo`: the built-in upstream for the demo, the tests and the benchmarks.
 //   /status/{code}  that status        /delay/{ms}  wait, then 200 "ok"
 //   /bytes/{n}      n pattern bytes    /headers     the request's header lines
+//   /stream/{n}?every={ms}  n server-sent events, one every ms (default 1000), as produced
 //   a request with a body gets it echoed back (streamed); anything else: 200 "ok".
 // Every response names its connection in x-echo-connection, so tests can see reuse.
 #pragma once
