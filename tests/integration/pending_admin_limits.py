@@ -12,7 +12,7 @@ import unittest
 
 from conformance_base import ConformanceTestCase, Exchange, StreamingSender, exchange, read_one_response
 from harness import LOOPBACK, MiB, HttpConnection, SocketReader, route
-from test_http_limits import head_of_size
+from pending_http_limits import head_of_size
 
 HEADER_TIMEOUT = 1.0
 CLOSE_MARGIN = 3.0  # a loaded machine; the old behaviour was a 30 s timeout
