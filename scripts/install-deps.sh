@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  prometheus-cpp-dev libtomlplusplus-dev libspdlog-dev libcli11-dev
+  prometheus-cpp-dev libtomlplusplus-dev libspdlog-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nginx-light haproxy prometheus
 )
