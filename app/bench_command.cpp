@@ -14,6 +14,7 @@
 #include "loadgen/baseline.hpp"
 #include "loadgen/bench_flags.hpp"
 #include "loadgen/bench_runner.hpp"
+#include "loadgen/hdr_log.hpp"
 #include "loadgen/report.hpp"
 
 namespace faultline::app {
@@ -92,6 +93,8 @@ BenchCommand add_bench_command(CLI::App& cli) {
                         "Stress: a step breaks when the error rate exceeds this (default 0.1)"));
   bench->add_option("--metrics-listen", f.metrics_listen,
                     "Serve the generator's own Prometheus metrics on ADDR while running");
+  bench->add_option("--hdr-log", f.hdr_log,
+                    "Write each interval's latency histogram to FILE in HdrHistogram's log format");
   shaping(bench->add_option("--timeout", f.timeout, "Per-request timeout, connect included")
               ->capture_default_str());
   shaping(
@@ -168,6 +171,12 @@ int run_bench_command(const BenchCommand& command) {
       !write_text_file(plan.json_path, loadgen::json_report(result, verdict))) {
     std::fprintf(stderr, "faultline bench: --json %s: cannot write the file\n",
                  plan.json_path.c_str());
+    return 1;
+  }
+  if (!plan.hdr_log_path.empty() &&
+      !write_text_file(plan.hdr_log_path, loadgen::hdr_log_text(result))) {
+    std::fprintf(stderr, "faultline bench: --hdr-log %s: cannot write the file\n",
+                 plan.hdr_log_path.c_str());
     return 1;
   }
   if (result.total.requests > 0 && result.latency.count() == 0) {

@@ -36,6 +36,7 @@ void read_output_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std
   }
   plan.json_path = flags.json_path;
   plan.metrics_listen = flags.metrics_listen;
+  plan.hdr_log_path = flags.hdr_log;
   if (!flags.baseline.empty()) {
     BaselineGate gate;
     gate.path = flags.baseline;

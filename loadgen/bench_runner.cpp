@@ -12,6 +12,7 @@
 #include "loadgen/rate_schedule.hpp"
 #include "loadgen/report.hpp"
 #include "loadgen/request_mix.hpp"
+#include "metrics/hdr_encoding.hpp"
 
 namespace faultline::loadgen {
 
@@ -62,6 +63,8 @@ struct IntervalAccumulator {
     r.unsent = tally.errors_of(ErrorKind::unsent);
     r.p50 = static_cast<double>(latency.quantile(0.5)) / 1e6;
     r.p99 = static_cast<double>(latency.quantile(0.99)) / 1e6;
+    r.max_us = latency.max();
+    r.histogram = metrics::hdr_encode_base64(latency);
     start = end;
     tally = Tally{};
     latency.reset();
@@ -122,6 +125,9 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   if (plan.stress) result.stress.emplace();
 
   const Clock::time_point run_start = Clock::now() + kStartDelay;
+  result.start_unix_seconds = std::chrono::duration<double>(
+                                  std::chrono::system_clock::now().time_since_epoch() + kStartDelay)
+                                  .count();
   for (auto& worker : workers) worker->start(run_start);
   if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
   if (metrics_endpoint) metrics_endpoint->set_stage(0);

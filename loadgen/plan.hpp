@@ -66,6 +66,7 @@ struct BenchPlan {
   std::optional<BaselineGate> baseline;
   std::string json_path;       // "" = no JSON report
   std::string metrics_listen;  // "" = no Prometheus endpoint
+  std::string hdr_log_path;    // "" = no HdrHistogram interval log
   std::uint64_t seed = 1;      // request-mix choices
 
   Micros total_duration() const {

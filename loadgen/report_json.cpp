@@ -16,7 +16,8 @@ namespace json = boost::json;
 json::object latency_object(const metrics::HdrHistogram& histogram) {
   const LatencySummary s = summarize_latency(histogram);
   return json::object{{"mean", s.mean}, {"p50", s.p50},   {"p95", s.p95},
-                      {"p99", s.p99},   {"p999", s.p999}, {"max", s.max}};
+                      {"p99", s.p99},   {"p999", s.p999}, {"max", s.max},
+                      {"p90", s.p90},   {"min", s.min},   {"count", s.count}};
 }
 
 json::object errors_object(const Tally& tally) {
