@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -95,14 +96,22 @@ BenchCommand add_bench_command(CLI::App& cli) {
                     "Serve the generator's own Prometheus metrics on ADDR while running");
   bench->add_option("--hdr-log", f.hdr_log,
                     "Write each interval's latency histogram to FILE in HdrHistogram's log format");
+  bench->add_option("--shard", f.shard,
+                    "Take share i of N (0-based) of the run's load, for a run spread over N "
+                    "generators (see bench merge)");
+  bench->add_option("--start-at", f.start_at,
+                    "Begin at this wall-clock time (Unix seconds or RFC 3339, e.g. "
+                    "2026-01-01T12:00:00Z), so that shards line up");
   shaping(bench->add_option("--timeout", f.timeout, "Per-request timeout, connect included")
               ->capture_default_str());
   shaping(
       bench->add_option("--interval", f.interval, "Soak report interval")->capture_default_str());
+  command.merge = add_bench_merge_command(*bench);
   return command;
 }
 
 int run_bench_command(const BenchCommand& command) {
+  if (*command.merge.subcommand) return run_bench_merge_command(command.merge);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   loadgen::FlagsResult parsed = loadgen::plan_from_flags(*command.flags, cores);
   if (!parsed.plan) {
@@ -149,6 +158,13 @@ int run_bench_command(const BenchCommand& command) {
     std::fflush(stderr);
   };
 
+  if (plan.start_at) {
+    const double wait =
+        *plan.start_at -
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (wait > 0) std::fprintf(stderr, "bench: waiting %.1fs for the start time\n", wait);
+    std::fflush(stderr);
+  }
   loadgen::RunResult result;
   if (auto error = loadgen::run_bench(plan, hooks, result); !error.empty()) {
     std::fprintf(stderr, "faultline bench: %s\n", error.c_str());

@@ -8,6 +8,7 @@
 #include "base/units.hpp"
 #include "loadgen/baseline.hpp"
 #include "loadgen/scenario_loader.hpp"
+#include "loadgen/shard.hpp"
 
 namespace faultline::loadgen {
 
@@ -47,6 +48,24 @@ void read_output_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std
   if (flags.threads) plan.threads = *flags.threads;
 }
 
+// --start-at and --shard, on a plan whose defaults are applied (shares divide them).
+void read_shard_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std::string>& errors) {
+  if (!flags.start_at.empty()) {
+    double unix_seconds = 0;
+    if (auto error = parse_start_at(flags.start_at, unix_seconds); !error.empty())
+      errors.push_back("--start-at " + flags.start_at + ": " + error);
+    else
+      plan.start_at = unix_seconds;
+  }
+  if (flags.shard.empty()) return;
+  Shard shard;
+  if (auto error = parse_shard(flags.shard, shard); !error.empty()) {
+    errors.push_back("--shard " + flags.shard + ": " + error);
+    return;
+  }
+  for (std::string& problem : apply_shard(plan, shard)) errors.push_back(std::move(problem));
+}
+
 }  // namespace
 
 FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
@@ -68,6 +87,7 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
     read_output_flags(flags, plan, errors);
     if (plan.threads == 0) plan.threads = scenario_threads;
     apply_defaults(plan, cores);
+    read_shard_flags(flags, plan, errors);
     if (!errors.empty()) return result;
     result.plan = std::move(plan);
     return result;
@@ -156,6 +176,7 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
   if (plan.stress) expand_stress_stages(plan);
   apply_defaults(plan, cores);
   for (std::string& problem : validate_plan(plan)) errors.push_back(std::move(problem));
+  if (errors.empty()) read_shard_flags(flags, plan, errors);
   if (errors.empty()) result.plan = std::move(plan);
   return result;
 }

@@ -31,7 +31,9 @@ struct BenchFlags {
   std::string break_p95 = "5s";
   std::optional<double> break_error_rate;
   std::string metrics_listen;
-  std::string hdr_log;  // --hdr-log FILE
+  std::string hdr_log;   // --hdr-log FILE
+  std::string shard;     // --shard i/N
+  std::string start_at;  // --start-at TIME (overrides the scenario's [load] start_at)
   std::string timeout = "10s";
   std::string interval = "10s";
   std::vector<std::string> set_flags;  // names of load-shaping flags given (for -s conflicts)

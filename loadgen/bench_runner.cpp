@@ -72,6 +72,30 @@ struct IntervalAccumulator {
   }
 };
 
+// --start-at: sleeps until shortly before the wall-clock time `start_at` and returns the
+// steady-clock moment it corresponds to (time 0 of the run), or an error when that time
+// has passed or the run was interrupted while waiting.
+std::string wait_for_start(double start_at, const RunHooks& hooks, Clock::time_point& run_start) {
+  const double wait =
+      start_at -
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const Clock::time_point now = Clock::now();
+  if (wait < seconds(kStartDelay)) {
+    char text[128];
+    std::snprintf(text, sizeof text, "the start time (--start-at) passed %.3f s ago", -wait);
+    return text;
+  }
+  run_start =
+      now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait));
+  const Clock::time_point wake = run_start - kStartDelay;
+  while (Clock::now() < wake) {
+    std::this_thread::sleep_until(std::min(wake, Clock::now() + kInterruptCheckPeriod));
+    if (hooks.interrupted && hooks.interrupted->load())
+      return "interrupted while waiting for the start time";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& out) {
@@ -105,6 +129,9 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     setup.live = &live;
     setup.endpoint = endpoint;
     setup.connections = share(max_connections, threads, w);
+    const Shard shard = plan.shard.value_or(Shard{});
+    setup.first_request = shard.index + std::uint64_t{shard.count} * w;
+    setup.request_stride = std::uint64_t{shard.count} * threads;
     workers.push_back(std::make_unique<LoadWorker>(setup));
   }
   auto set_users = [&](unsigned users) {
@@ -124,10 +151,16 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   }
   if (plan.stress) result.stress.emplace();
 
-  const Clock::time_point run_start = Clock::now() + kStartDelay;
+  Clock::time_point run_start = Clock::now() + kStartDelay;
   result.start_unix_seconds = std::chrono::duration<double>(
                                   std::chrono::system_clock::now().time_since_epoch() + kStartDelay)
                                   .count();
+  if (plan.start_at) {
+    // The workers have not started: returning destroys them idle.
+    if (auto error = wait_for_start(*plan.start_at, hooks, run_start); !error.empty()) return error;
+    result.start_unix_seconds = *plan.start_at;
+  }
+  result.shard = plan.shard;
   for (auto& worker : workers) worker->start(run_start);
   if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
   if (metrics_endpoint) metrics_endpoint->set_stage(0);

@@ -47,6 +47,12 @@ struct StressSettings {
   double break_error_rate = 0.1;
 };
 
+// --shard i/N (shard.hpp): this generator's share of a run spread over several.
+struct Shard {
+  unsigned index = 0;  // 0 .. count-1
+  unsigned count = 1;
+};
+
 struct BaselineGate {
   std::string path;             // a previous --json report
   double max_regression = 0.1;  // fraction: 0.1 = 10 %
@@ -68,6 +74,8 @@ struct BenchPlan {
   std::string metrics_listen;  // "" = no Prometheus endpoint
   std::string hdr_log_path;    // "" = no HdrHistogram interval log
   std::uint64_t seed = 1;      // request-mix choices
+  std::optional<Shard> shard;
+  std::optional<double> start_at;  // Unix seconds: time 0 of the run, shared by its shards
 
   Micros total_duration() const {
     Micros total{0};

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include "loadgen/report.hpp"
+#include "metrics/hdr_encoding.hpp"
 
 namespace faultline::loadgen {
 
@@ -68,7 +69,8 @@ void write_json(const json::value& value, std::string& out) {
         break;
       }
       char text[40];
-      std::snprintf(text, sizeof text, "%.9g", d);
+      // Unix times (start_unix_seconds) need their milliseconds, not 9 digits.
+      std::snprintf(text, sizeof text, std::fabs(d) >= 1e9 ? "%.3f" : "%.9g", d);
       out += text;
       if (std::strpbrk(text, ".eE") == nullptr) out += ".0";
       break;
@@ -95,6 +97,16 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
   root["duration_seconds"] = r.seconds;
   root["rps"] = r.rps();
   root["latency_seconds"] = latency_object(r.latency);
+  root["start_unix_seconds"] = r.start_unix_seconds;
+  root["histogram"] = metrics::hdr_encode_base64(r.latency);
+  if (r.shard) root["shard"] = json::object{{"index", r.shard->index}, {"count", r.shard->count}};
+  if (r.merged) {
+    json::array shards;
+    for (unsigned index : r.merged->shards) shards.push_back(index);
+    root["merged"] = json::object{{"reports", r.merged->reports},
+                                  {"shards", std::move(shards)},
+                                  {"shard_count", r.merged->shard_count}};
+  }
 
   json::array stages;
   for (const StageResult& stage : r.stages) {
@@ -105,7 +117,8 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
                                   {"errors", stage.tally.errors()},
                                   {"errors_by_kind", errors_object(stage.tally)},
                                   {"rps", stage.rps()},
-                                  {"latency_seconds", latency_object(stage.latency)}});
+                                  {"latency_seconds", latency_object(stage.latency)},
+                                  {"histogram", metrics::hdr_encode_base64(stage.latency)}});
   }
   root["stages"] = std::move(stages);
 
@@ -118,7 +131,9 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
                                      {"error_rate", i.error_rate()},
                                      {"rps", i.rps()},
                                      {"p50_seconds", i.p50},
-                                     {"p99_seconds", i.p99}});
+                                     {"p99_seconds", i.p99},
+                                     {"max_seconds", static_cast<double>(i.max_us) / 1e6},
+                                     {"histogram", i.histogram}});
   }
   root["intervals"] = std::move(intervals);
   if (r.intervals.size() >= 2) {

@@ -43,6 +43,20 @@ void append_drift(std::string& out, const std::vector<IntervalResult>& intervals
          percent(first.error_rate()).c_str(), percent(last.error_rate()).c_str());
 }
 
+// Which share of a larger run this is (--shard), or what `bench merge` added up.
+void append_shards(std::string& out, const RunResult& r) {
+  if (r.shard) append(out, "  shard %u/%u of a larger run\n", r.shard->index, r.shard->count);
+  if (!r.merged) return;
+  std::string shards;
+  for (unsigned index : r.merged->shards)
+    shards += (shards.empty() ? "" : ", ") + std::to_string(index);
+  if (r.merged->shard_count > 0)
+    append(out, "  merged from %zu reports: shards %s of %u\n", r.merged->reports, shards.c_str(),
+           r.merged->shard_count);
+  else
+    append(out, "  merged from %zu reports\n", r.merged->reports);
+}
+
 }  // namespace
 
 std::string text_report(const RunResult& r, const Verdict& verdict) {
@@ -51,6 +65,7 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
   append(out, "%s model @ %s: %u connections, %u threads, %.2fs\n",
          r.model == LoadModel::open ? "open" : "closed", r.url.c_str(), r.connections, r.threads,
          r.seconds);
+  append_shards(out, r);
   append(out, "  Latency %s  mean %s  stdev %s  max %s\n",
          r.model == LoadModel::open
              ? "(from the intended send time, coordinated omission corrected)"

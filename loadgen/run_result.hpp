@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "loadgen/plan.hpp"
+#include "loadgen/shard.hpp"
 #include "loadgen/tally.hpp"
 #include "loadgen/threshold.hpp"
 #include "metrics/hdr_histogram.hpp"
@@ -72,6 +73,8 @@ struct RunResult {
   std::vector<StageResult> stages;
   std::vector<IntervalResult> intervals;
   std::optional<StressOutcome> stress;
+  std::optional<Shard> shard;          // --shard: this run is one share of a larger one
+  std::optional<ShardsMerged> merged;  // bench merge: the reports added up into this one
 
   double rps() const;
 };

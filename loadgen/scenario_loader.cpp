@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "base/file.hpp"
+#include "loadgen/shard.hpp"
 #include "toml/table_reader.hpp"
 
 namespace faultline::loadgen {
@@ -179,6 +180,14 @@ class ScenarioReader {
     reader.read_integer("threads", 1, 1024, plan_.threads);
     reader.read_positive_duration("timeout", plan_.timeout);
     reader.read_positive_duration("interval", plan_.interval);
+    std::string start_at;  // shards' common time 0 (shard.hpp)
+    if (const toml::node* value = reader.read_string("start_at", start_at)) {
+      double unix_seconds = 0;
+      if (auto error = parse_start_at(start_at, unix_seconds); !error.empty())
+        reader.error("start_at", value, error);
+      else
+        plan_.start_at = unix_seconds;
+    }
     reader.finish();
   }
 
