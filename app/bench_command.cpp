@@ -3,10 +3,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -99,6 +101,11 @@ BenchCommand add_bench_command(CLI::App& cli) {
   bench->add_option("--shard", f.shard,
                     "Take share i of N (0-based) of the run's load, for a run spread over N "
                     "generators (see bench merge)");
+  bench->add_option("--monitor", f.monitor,
+                    "Sample the target's CPU, memory and open fds from its Prometheus "
+                    "process_* metrics at URL each interval (e.g. faultline's admin /metrics)");
+  bench->add_option("--monitor-pid", f.monitor_pid,
+                    "Sample the target's CPU, memory and open fds from /proc/PID each interval");
   bench->add_option("--start-at", f.start_at,
                     "Begin at this wall-clock time (Unix seconds or RFC 3339, e.g. "
                     "2026-01-01T12:00:00Z), so that shards line up");
@@ -158,6 +165,22 @@ int run_bench_command(const BenchCommand& command) {
     std::fflush(stderr);
   };
 
+  std::unique_ptr<loadgen::MonitorSource> monitor;
+  if (!plan.monitor_url.empty() || plan.monitor_pid != 0) {
+    std::string error;
+    // A scrape that hangs delays the coordinator's next harvest: keep it well inside an interval.
+    const auto timeout = std::clamp<std::chrono::milliseconds>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(plan.interval) / 2,
+        std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
+    monitor = plan.monitor_pid != 0 ? loadgen::make_pid_monitor(plan.monitor_pid, error)
+                                    : loadgen::make_url_monitor(plan.monitor_url, timeout, error);
+    if (!monitor) {
+      std::fprintf(stderr, "faultline bench: --monitor%s: %s\n",
+                   plan.monitor_pid != 0 ? "-pid" : "", error.c_str());
+      return 2;
+    }
+    hooks.monitor = monitor.get();
+  }
   if (plan.start_at) {
     const double wait =
         *plan.start_at -

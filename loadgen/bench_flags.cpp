@@ -38,6 +38,18 @@ void read_output_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std
   plan.json_path = flags.json_path;
   plan.metrics_listen = flags.metrics_listen;
   plan.hdr_log_path = flags.hdr_log;
+  if (!flags.monitor.empty() && flags.monitor_pid)
+    errors.push_back("give --monitor URL or --monitor-pid PID, not both");
+  if (!flags.monitor.empty()) {
+    TargetUrl url;
+    if (auto error = parse_target_url(flags.monitor, url); !error.empty())
+      errors.push_back("--monitor " + flags.monitor + ": " + error);
+    plan.monitor_url = flags.monitor;
+  }
+  if (flags.monitor_pid) {
+    if (*flags.monitor_pid <= 0) errors.push_back("--monitor-pid must be a process id (> 0)");
+    plan.monitor_pid = *flags.monitor_pid;
+  }
   if (!flags.baseline.empty()) {
     BaselineGate gate;
     gate.path = flags.baseline;

@@ -34,6 +34,8 @@ struct BenchFlags {
   std::string hdr_log;   // --hdr-log FILE
   std::string shard;     // --shard i/N
   std::string start_at;  // --start-at TIME (overrides the scenario's [load] start_at)
+  std::string monitor;   // --monitor URL
+  std::optional<int> monitor_pid;
   std::string timeout = "10s";
   std::string interval = "10s";
   std::vector<std::string> set_flags;  // names of load-shaping flags given (for -s conflicts)

@@ -161,6 +161,20 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     result.start_unix_seconds = *plan.start_at;
   }
   result.shard = plan.shard;
+  // The target's resources, sampled on the coordinator at every boundary (monitor.hpp).
+  auto sample_monitor = [&] {
+    if (hooks.monitor == nullptr) return;
+    std::string error;
+    MonitorSample sample = hooks.monitor->sample(error);
+    sample.at_seconds = seconds(Clock::now() - run_start);
+    if (!error.empty()) result.monitor->last_error = error;
+    result.monitor->samples.push_back(sample);
+  };
+  if (hooks.monitor) {
+    result.monitor.emplace();
+    result.monitor->source = hooks.monitor->name();
+    sample_monitor();
+  }
   for (auto& worker : workers) worker->start(run_start);
   if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
   if (metrics_endpoint) metrics_endpoint->set_stage(0);
@@ -224,6 +238,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
       break;  // the final collection happens after the workers drained
     }
     collect(stage_index);
+    sample_monitor();
     // A stress run may end here; then the interval stays open for what finishes after the
     // stop, and is closed with it below.
     if (boundary == stage_end) {
@@ -247,6 +262,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     if (metrics_endpoint) metrics_endpoint->set_stage(stage_index);
   }
 
+  sample_monitor();  // where sending stops: the end of the last interval and stage
   for (auto& worker : workers) worker->stop(stop_at);
   for (auto& worker : workers) worker->join();
   // A stress run that broke has already judged its last stage; what finishes after the

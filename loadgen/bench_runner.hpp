@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "loadgen/monitor_source.hpp"
 #include "loadgen/plan.hpp"
 #include "loadgen/run_result.hpp"
 
@@ -20,6 +21,8 @@ struct RunHooks {
   std::function<void(const std::string& address)> metrics_listening;
   // Set (from a signal handler) to end the run early; the report covers what ran.
   const std::atomic<bool>* interrupted = nullptr;
+  // --monitor, --monitor-pid: sampled at time 0 and at every interval and stage boundary.
+  MonitorSource* monitor = nullptr;
 };
 
 // Returns an error message when the run could not start (unresolvable host, metrics

@@ -73,6 +73,8 @@ struct BenchPlan {
   std::string json_path;       // "" = no JSON report
   std::string metrics_listen;  // "" = no Prometheus endpoint
   std::string hdr_log_path;    // "" = no HdrHistogram interval log
+  std::string monitor_url;     // --monitor: the target's Prometheus process_* metrics
+  int monitor_pid = 0;         // --monitor-pid: the target's /proc/PID (0 = none)
   std::uint64_t seed = 1;      // request-mix choices
   std::optional<Shard> shard;
   std::optional<double> start_at;  // Unix seconds: time 0 of the run, shared by its shards

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include "loadgen/report.hpp"
+#include "loadgen/report_monitor.hpp"
 #include "metrics/hdr_encoding.hpp"
 
 namespace faultline::loadgen {
@@ -179,6 +180,7 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
                                     {"checks", std::move(checks)}};
   }
   root["passed"] = verdict.passed();
+  add_monitor_json(r, root);
   std::string text;
   write_json(root, text);
   return text + "\n";

@@ -142,6 +142,8 @@ MergeOutcome merge_reports(std::vector<RunResult> reports) {
     merged.latency.merge(r.latency);
     merge_stages(merged, r, outcome.errors, outcome.warnings);
     merge_intervals(merged, r, outcome.errors, outcome.warnings);
+    // Every shard watched the same target: one series of samples is the target's.
+    if (!merged.monitor && r.monitor) merged.monitor = r.monitor;
   }
   if (latest - earliest > kStartSpreadWarning)
     outcome.warnings.push_back("the runs started " + number_text(latest - earliest) +

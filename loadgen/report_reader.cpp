@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "loadgen/report_monitor.hpp"
 #include "metrics/hdr_encoding.hpp"
 
 namespace faultline::loadgen {
@@ -197,6 +198,7 @@ std::string read_report(std::string_view json_text, RunResult& out) {
     }
     r.merged = std::move(value);
   }
+  if (error.empty()) error = read_monitor_json(document.get_object(), r);
   if (!error.empty()) return error;
   out = std::move(r);
   return "";

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "loadgen/report.hpp"
+#include "loadgen/report_monitor.hpp"
 
 namespace faultline::loadgen {
 
@@ -33,14 +34,15 @@ std::string percent(double fraction) {
   return text;
 }
 
-void append_drift(std::string& out, const std::vector<IntervalResult>& intervals) {
+void append_drift(std::string& out, const std::vector<IntervalResult>& intervals,
+                  const std::string& target) {
   if (intervals.size() < 2) return;
   const IntervalResult& first = intervals.front();
   const IntervalResult& last = intervals.back();
   const double p99_change = first.p99 > 0 ? (last.p99 / first.p99 - 1) * 100 : 0;
-  append(out, "  drift (first vs last interval): p99 %s -> %s (%+.0f%%), errors %s -> %s\n",
+  append(out, "  drift (first vs last interval): p99 %s -> %s (%+.0f%%), errors %s -> %s%s\n",
          format_seconds(first.p99).c_str(), format_seconds(last.p99).c_str(), p99_change,
-         percent(first.error_rate()).c_str(), percent(last.error_rate()).c_str());
+         percent(first.error_rate()).c_str(), percent(last.error_rate()).c_str(), target.c_str());
 }
 
 // Which share of a larger run this is (--shard), or what `bench merge` added up.
@@ -103,9 +105,10 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
              static_cast<unsigned long long>(i.requests), static_cast<unsigned long long>(i.errors),
              i.rps(), format_seconds(i.p50).c_str(), format_seconds(i.p99).c_str());
     }
-    append_drift(out, r.intervals);
+    append_drift(out, r.intervals, monitor_drift_text(r));
   }
 
+  out += monitor_text(r);
   append(out, "  %llu requests in %.2fs, %llu errors (%s)\n",
          static_cast<unsigned long long>(r.total.requests), r.seconds,
          static_cast<unsigned long long>(r.total.errors()), errors_by_kind(r.total).c_str());
