@@ -170,14 +170,15 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     if (!error.empty()) result.monitor->last_error = error;
     result.monitor->samples.push_back(sample);
   };
+  for (auto& worker : workers) worker->start(run_start);
+  if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
+  if (metrics_endpoint) metrics_endpoint->set_stage(0);
+  // After the start: a slow scrape must not hold back the load (the workers run on).
   if (hooks.monitor) {
     result.monitor.emplace();
     result.monitor->source = hooks.monitor->name();
     sample_monitor();
   }
-  for (auto& worker : workers) worker->start(run_start);
-  if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
-  if (metrics_endpoint) metrics_endpoint->set_stage(0);
 
   std::size_t stage_index = 0;
   nanoseconds stage_end = plan.stages.front().duration;
