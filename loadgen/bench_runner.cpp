@@ -69,6 +69,14 @@ struct IntervalAccumulator {
   }
 };
 
+// Calls hooks.run_stopped on the way out of run_bench, before the live counters go.
+struct RunStoppedCall {
+  const RunHooks& hooks;
+  ~RunStoppedCall() {
+    if (hooks.run_stopped) hooks.run_stopped();
+  }
+};
+
 }  // namespace
 
 std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& out) {
@@ -123,6 +131,8 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
 
   const Clock::time_point run_start = Clock::now() + kStartDelay;
   for (auto& worker : workers) worker->start(run_start);
+  if (hooks.run_started) hooks.run_started(run_start, live);
+  const RunStoppedCall run_stopped{hooks};
   if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
   if (metrics_endpoint) metrics_endpoint->set_stage(0);
 

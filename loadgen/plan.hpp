@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/experiment_plan.hpp"
 #include "loadgen/target_url.hpp"
 #include "loadgen/threshold.hpp"
 
@@ -67,6 +68,9 @@ struct BenchPlan {
   std::string json_path;       // "" = no JSON report
   std::string metrics_listen;  // "" = no Prometheus endpoint
   std::uint64_t seed = 1;      // request-mix choices
+
+  // A chaos experiment (scenario only).
+  std::optional<ExperimentSettings> experiment;
 
   Micros total_duration() const {
     Micros total{0};

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/experiment_verdict.hpp"
 #include "loadgen/plan.hpp"
 #include "loadgen/tally.hpp"
 #include "loadgen/threshold.hpp"
@@ -68,6 +69,7 @@ struct RunResult {
   std::vector<StageResult> stages;
   std::vector<IntervalResult> intervals;
   std::optional<StressOutcome> stress;
+  std::optional<ExperimentOutcome> experiment;  // a chaos experiment's verdict
 
   double rps() const;
 };
