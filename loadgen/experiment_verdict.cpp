@@ -136,6 +136,14 @@ ExperimentOutcome judge_experiment(const ExperimentRecord& record) {
     out.stage_failure.push_back(failure);
   }
 
+  // The recovery is reported whatever the verdict turns out to be.
+  const bool ended_in_faults = count > 0 && record.stages.back().state.injects();
+  if (!ended_in_faults && last_end) {
+    out.faults_ended_seconds = last_end;
+    if (last_return != nullptr)
+      out.recovery_seconds = std::max(0.0, last_return->start_seconds - *last_end);
+  }
+
   auto finish = [&](ExperimentVerdict verdict, std::string reason) {
     out.verdict = verdict;
     out.reason = std::move(reason);
@@ -171,12 +179,11 @@ ExperimentOutcome judge_experiment(const ExperimentRecord& record) {
     return finish(ExperimentVerdict::deviated,
                   "the run ended before the first fault stage: nothing was tested");
 
-  if (record.stages.back().state.injects())
+  if (ended_in_faults)
     return finish(ExperimentVerdict::did_not_recover,
                   "the run ended with faults on (stage " + quoted(record.stages.back().name) +
                       ", profile " + record.stages.back().state.profile + ")");
 
-  out.faults_ended_seconds = last_end;
   if (last_return == nullptr) {
     std::string reason = "the steady state had not returned when the run ended, " +
                          seconds_text(record.stages.back().end_seconds - *last_end) +
@@ -185,7 +192,6 @@ ExperimentOutcome judge_experiment(const ExperimentRecord& record) {
       reason += " (last window: " + w->failure + ")";
     return finish(ExperimentVerdict::did_not_recover, std::move(reason));
   }
-  out.recovery_seconds = std::max(0.0, last_return->start_seconds - *last_end);
   const std::string within = seconds_text(record.recovery_within_seconds);
   if (*out.recovery_seconds > record.recovery_within_seconds + kEpsilon)
     return finish(ExperimentVerdict::deviated,

@@ -80,6 +80,8 @@ TEST(LoadgenExperimentVerdict, DeviatedWhenTheBaselineFails) {
             "p99 60.00ms >= 50.00ms");
   EXPECT_EQ(out.stage_steady_state[0], false);
   EXPECT_FALSE(out.passed());
+  ASSERT_TRUE(out.recovery_seconds);  // measured all the same
+  EXPECT_NEAR(*out.recovery_seconds, 6.2 - 6.002, 1e-9);
 }
 
 TEST(LoadgenExperimentVerdict, DeviatedWhenTheReturnComesLaterThanAllowed) {
