@@ -1,5 +1,6 @@
 #include "loadgen/experiment_driver.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -175,7 +176,8 @@ std::string ExperimentDriver::prepare() {
     d.timeline.push_back({0.0, 0, d.stage_states.front()});
   }
   // Later stages switch during the run; restore() puts the state back whatever happens.
-  d.touched = d.touched || d.plan.stages.size() > 1;
+  d.touched = d.touched || std::any_of(s.stage_switches.begin() + 1, s.stage_switches.end(),
+                                       [](const FaultSwitch& change) { return change.any(); });
   return "";
 }
 
