@@ -49,8 +49,7 @@ void read_steady_state(TableReader& experiment, Diagnostics& diagnostics,
     std::string error = text.empty() ? "expected a duration like \"50ms\" or a fraction like 0.001"
                                      : make_threshold(key.str(), text, threshold);
     if (!error.empty()) {
-      diagnostics.add(value.source(), faultline::join_key_path(path, key.str()),
-                      std::move(error));
+      diagnostics.add(value.source(), faultline::join_key_path(path, key.str()), std::move(error));
       ok = false;
       continue;
     }
@@ -113,6 +112,13 @@ std::optional<ExperimentSettings> read_experiment(TableReader& root, Diagnostics
       ok = false;
     }
   } else if (table->contains("token_env")) {
+    ok = false;
+  }
+
+  if (const toml::node* value = reader.node("token")) {
+    reader.error("token", value,
+                 "the token never goes in the file: put it in an environment variable and name "
+                 "that with token_env");
     ok = false;
   }
 

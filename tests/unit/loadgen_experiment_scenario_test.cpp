@@ -164,6 +164,30 @@ rate = 10
     EXPECT_NE(all.find(piece), std::string::npos) << piece << "\n" << all;
 }
 
+TEST(LoadgenExperimentScenario, TheTokenItselfIsRefused) {
+  const ScenarioResult result = parse_scenario(R"([target]
+url = "http://127.0.0.1:8080/"
+
+[experiment]
+admin = "http://127.0.0.1:9901"
+token = "s3cret"
+steady_state = { p99 = "50ms" }
+recovery_within = "5s"
+
+[[stages]]
+duration = "2s"
+rate = 10
+profile = "spiky"
+)",
+                                               "x.toml");
+  ASSERT_FALSE(result.plan);
+  const std::vector<std::string> lines = messages(result);
+  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0],
+            "x.toml:6:9: experiment.token: the token never goes in the file: put it in an "
+            "environment variable and name that with token_env");
+}
+
 TEST(LoadgenExperimentScenario, StressAndExperimentDoNotMix) {
   const ScenarioResult result = parse_scenario(R"([target]
 url = "http://127.0.0.1:8080/"
