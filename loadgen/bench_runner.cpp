@@ -131,8 +131,8 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
 
   const Clock::time_point run_start = Clock::now() + kStartDelay;
   for (auto& worker : workers) worker->start(run_start);
-  if (hooks.run_started) hooks.run_started(run_start, live);
   const RunStoppedCall run_stopped{hooks};
+  if (hooks.run_started) hooks.run_started(run_start, live);
   if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
   if (metrics_endpoint) metrics_endpoint->set_stage(0);
 

@@ -25,8 +25,8 @@ struct RunHooks {
   // Called once the workers have started, with the run's time 0 and its live counters
   // (a chaos experiment samples them and switches faults on that clock).
   std::function<void(Clock::time_point run_start, const LiveCounters& live)> run_started;
-  // Called when the run is over, however run_bench leaves (an exception included), after
-  // run_started and while those live counters still exist.
+  // Called when the run is over, however run_bench leaves once the workers have started (an
+  // exception included, even one from run_started), while the live counters still exist.
   std::function<void()> run_stopped;
 };
 
