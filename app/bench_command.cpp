@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "loadgen/baseline.hpp"
 #include "loadgen/bench_flags.hpp"
 #include "loadgen/bench_runner.hpp"
+#include "loadgen/experiment_driver.hpp"
 #include "loadgen/hdr_log.hpp"
 #include "loadgen/report.hpp"
 
@@ -188,12 +190,45 @@ int run_bench_command(const BenchCommand& command) {
     if (wait > 0) std::fprintf(stderr, "bench: waiting %.1fs for the start time\n", wait);
     std::fflush(stderr);
   }
+  // A chaos experiment switches the proxy's faults during the run; whatever ends the run
+  // (its end, Ctrl-C, a failed switch, an exception) it puts the proxy back after it.
+  std::unique_ptr<loadgen::ExperimentDriver> experiment;
+  if (plan.experiment) {
+    experiment = std::make_unique<loadgen::ExperimentDriver>(plan, &interrupted);
+    if (auto error = experiment->prepare(); !error.empty()) {
+      std::fprintf(stderr, "faultline bench: %s\n", error.c_str());
+      if (auto restore_error = experiment->restore(); !restore_error.empty())
+        std::fprintf(stderr, "faultline bench: %s\n", experiment->restore_summary().c_str());
+      return 1;
+    }
+    hooks.run_started = [&experiment](loadgen::Clock::time_point start,
+                                      const loadgen::LiveCounters& live) {
+      experiment->run_started(start, live);
+    };
+    hooks.run_stopped = [&experiment] { experiment->run_finished(); };
+  }
+
   loadgen::RunResult result;
-  if (auto error = loadgen::run_bench(plan, hooks, result); !error.empty()) {
-    std::fprintf(stderr, "faultline bench: %s\n", error.c_str());
+  std::string run_error;
+  try {
+    run_error = loadgen::run_bench(plan, hooks, result);
+  } catch (const std::exception& e) {
+    run_error = std::string("the run failed: ") + e.what();
+  }
+  if (experiment) {
+    experiment->restore();
+    std::fprintf(stderr, "%s%s\n", terminal ? "\r\033[K" : "",
+                 experiment->restore_summary().c_str());
+  }
+  if (!run_error.empty()) {
+    std::fprintf(stderr, "faultline bench: %s\n", run_error.c_str());
     return 1;
   }
   if (terminal) std::fprintf(stderr, "\r\033[K");
+  if (experiment) {
+    result.experiment = experiment->outcome(result);
+    verdict.experiment_held = result.experiment->passed();
+  }
 
   verdict.thresholds =
       loadgen::evaluate_thresholds(plan.thresholds, loadgen::threshold_inputs(result));

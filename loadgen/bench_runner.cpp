@@ -95,6 +95,13 @@ std::string wait_for_start(double start_at, const RunHooks& hooks, Clock::time_p
   }
   return "";
 }
+// Calls hooks.run_stopped on the way out of run_bench, before the live counters go.
+struct RunStoppedCall {
+  const RunHooks& hooks;
+  ~RunStoppedCall() {
+    if (hooks.run_stopped) hooks.run_stopped();
+  }
+};
 
 }  // namespace
 
@@ -171,6 +178,8 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     result.monitor->samples.push_back(sample);
   };
   for (auto& worker : workers) worker->start(run_start);
+  const RunStoppedCall run_stopped{hooks};
+  if (hooks.run_started) hooks.run_started(run_start, live);
   if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
   if (metrics_endpoint) metrics_endpoint->set_stage(0);
   // After the start: a slow scrape must not hold back the load (the workers run on).

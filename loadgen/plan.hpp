@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/experiment_plan.hpp"
 #include "loadgen/target_url.hpp"
 #include "loadgen/threshold.hpp"
 
@@ -78,6 +79,9 @@ struct BenchPlan {
   std::uint64_t seed = 1;      // request-mix choices
   std::optional<Shard> shard;
   std::optional<double> start_at;  // Unix seconds: time 0 of the run, shared by its shards
+
+  // A chaos experiment (scenario only).
+  std::optional<ExperimentSettings> experiment;
 
   Micros total_duration() const {
     Micros total{0};

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include "loadgen/report.hpp"
+#include "loadgen/report_experiment.hpp"
 #include "loadgen/report_monitor.hpp"
 #include "metrics/hdr_encoding.hpp"
 
@@ -120,8 +121,12 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
                                   {"rps", stage.rps()},
                                   {"latency_seconds", latency_object(stage.latency)},
                                   {"histogram", metrics::hdr_encode_base64(stage.latency)}});
+    if (r.experiment)
+      report::add_experiment_stage_fields(*r.experiment, stages.size() - 1,
+                                          stages.back().as_object());
   }
   root["stages"] = std::move(stages);
+  if (r.experiment) root["experiment"] = report::experiment_json(*r.experiment, r.stages);
 
   json::array intervals;
   for (const IntervalResult& i : r.intervals) {

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "loadgen/report.hpp"
+#include "loadgen/report_experiment.hpp"
 #include "loadgen/report_monitor.hpp"
 
 namespace faultline::loadgen {
@@ -149,6 +150,7 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
                   : format_seconds(b.current).c_str(),
            b.change * 100, b.passed ? "passed" : "FAILED", verdict.max_regression * 100);
   }
+  if (r.experiment) out += report::experiment_text(r);
   return out;
 }
 

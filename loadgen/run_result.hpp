@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/experiment_verdict.hpp"
 #include "loadgen/monitor.hpp"
 #include "loadgen/plan.hpp"
 #include "loadgen/shard.hpp"
@@ -74,9 +75,10 @@ struct RunResult {
   std::vector<StageResult> stages;
   std::vector<IntervalResult> intervals;
   std::optional<StressOutcome> stress;
-  std::optional<Shard> shard;            // --shard: this run is one share of a larger one
-  std::optional<ShardsMerged> merged;    // bench merge: the reports added up into this one
-  std::optional<MonitorSeries> monitor;  // --monitor, --monitor-pid: the target's resources
+  std::optional<Shard> shard;                   // --shard: this run is one share of a larger one
+  std::optional<ShardsMerged> merged;           // bench merge: the reports added up into this one
+  std::optional<MonitorSeries> monitor;         // --monitor, --monitor-pid: the target's resources
+  std::optional<ExperimentOutcome> experiment;  // a chaos experiment's verdict
 
   double rps() const;
 };
