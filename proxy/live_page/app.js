@@ -1,0 +1,441 @@
+// The live page: polls /api/v1/stats once a second and turns successive cumulative
+// counts into rates, error rates and per-second percentiles here in the browser, so the
+// proxy keeps no history and does nothing while nobody has the page open.
+'use strict';
+(() => {
+  const POLL_MS = 1000;
+  const KEEP_SECONDS = 300;
+  const FETCH_TIMEOUT_MS = 1500;
+  const TOKEN_KEY = 'faultline-admin-token';
+  const QUANTILES = [['p50', 0.5], ['p95', 0.95], ['p99', 0.99], ['p999', 0.999]];
+  const LATENCY_SERIES = [
+    ['p50', 'P50', '#4c9be8'], ['p95', 'P95', '#e0a030'],
+    ['p99', 'P99', '#e8554c'], ['p999', 'P99.9', '#9b59d0']];
+  const ROUTE_CAUSES = [
+    ['upstream_5xx', 'upstream 5xx', '#e8554c'], ['injected', 'injected', '#9b59d0'],
+    ['connect', 'connect', '#e0a030'], ['timeout', 'timeout', '#2f6fde'],
+    ['reset', 'reset', '#16a3a3'], ['protocol', 'protocol', '#7a7f8a']];
+  const TCP_CAUSES = [
+    ['upstream_error', 'upstream error', '#e8554c'], ['injected', 'injected', '#9b59d0'],
+    ['refused', 'refused', '#e0a030']];
+
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    token: sessionStorage.getItem(TOKEN_KEY) || '',
+    tokenRequired: false,
+    connected: null,
+    clock: null,         // the server's clock_seconds at the previous poll
+    panels: new Map(),   // "route:api" -> panel
+    controlsKey: null,   // what the profile and reload lists were fetched for
+    faultsEnabled: true,
+    profiles: [],
+  };
+
+  // ---- Formatting ----
+  function fmtSeconds(s) {
+    if (s == null || !isFinite(s)) return '—';
+    if (s === 0) return '0';
+    if (s < 1e-3) return Math.round(s * 1e6) + 'us';
+    if (s < 1) return (s * 1e3).toPrecision(3).replace(/\.0+$/, '') + 'ms';
+    return s.toFixed(2) + 's';
+  }
+  const fmtRate = (r) => (r == null ? '—' : r < 10 ? r.toFixed(1) : Math.round(r).toString());
+  const fmtAxis = (v) => (v >= 1000 ? +(v / 1000).toFixed(1) + 'k' : String(+v.toFixed(2)));
+  const fmtPercent = (f) => (f == null ? '—' : (f * 100).toFixed(f < 0.1 ? 2 : 1) + '%');
+  const escapeHtml = (text) => String(text).replace(/[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+  function say(text, kind) {
+    const m = $('message');
+    m.textContent = text;
+    m.className = kind || '';
+  }
+
+  async function getJson(path) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
+    try {
+      const response = await fetch(path, { cache: 'no-store', signal: abort.signal });
+      if (!response.ok) throw new Error(path + ': HTTP ' + response.status);
+      return await response.json();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---- From two cumulative snapshots to one point of the charts ----
+
+  // The percentiles of what was recorded between two polls: the coarse buckets
+  // ([[midpoint_us, count], ...], cumulative, lowest first) subtracted, then ranked as
+  // HdrHistogram does (nearest rank).
+  function intervalQuantiles(before, after) {
+    const earlier = new Map(before);
+    const added = [];
+    let total = 0;
+    for (const [mid, count] of after) {
+      const d = count - (earlier.get(mid) || 0);
+      if (d > 0) { added.push([mid, d]); total += d; }
+    }
+    if (total === 0) return null;
+    const out = {};
+    for (const [key, q] of QUANTILES) {
+      const rank = Math.max(1, Math.ceil(q * total));
+      let seen = 0;
+      for (const [mid, d] of added) {
+        seen += d;
+        if (seen >= rank) { out[key] = mid / 1e6; break; }
+      }
+    }
+    return out;
+  }
+
+  function point(before, after, dt, t) {
+    const n = after.count - before.count;
+    if (n < 0 || !(dt > 0)) return null;  // counters went back: a restarted proxy
+    const errors = {};
+    let failed = 0;
+    for (const key of Object.keys(after.errors)) {
+      const d = Math.max(0, after.errors[key] - (before.errors[key] || 0));
+      errors[key] = d / dt;
+      failed += d;
+    }
+    return { t, rate: n / dt, errors, errorRatio: n > 0 ? failed / n : 0,
+      latency: intervalQuantiles(before.buckets, after.buckets) };
+  }
+
+  const routeSample = (r) => ({
+    count: r.requests, errors: r.errors || {}, inflight: r.inflight,
+    buckets: r.request_duration_buckets || [] });
+  const tcpSample = (p) => ({
+    count: p.connections, inflight: p.active,
+    errors: { upstream_error: (p.outcomes || {}).upstream_error || 0,
+      injected: (p.outcomes || {}).injected || 0, refused: (p.outcomes || {}).refused || 0 },
+    buckets: p.connect_duration_buckets || [] });
+
+  // ---- Charts: inline SVG, redrawn from the kept points each second ----
+  const W = 600, H = 170, L = 54, R = 10, T = 8, B = 20;
+
+  // A round step (1, 2 or 5 times a power of ten) that splits 0..max into about 4.
+  function niceStep(max) {
+    const raw = max > 0 ? max / 4 : 0.25;
+    const p = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 5]) if (m * p >= raw) return m * p;
+    return 10 * p;
+  }
+
+  // The time axis spans what was seen so far, from one minute up to KEEP_SECONDS.
+  function timeSpan(points, now) {
+    const first = points.length ? points[0].t : now;
+    return Math.min(KEEP_SECONDS, Math.max(60, now - first));
+  }
+
+  function timeTicks(span) {
+    const step = span <= 60 ? 10 : span <= 150 ? 30 : 60;
+    const ticks = [];
+    for (let ago = 0; ago <= span + 0.01; ago += step) ticks.push(ago);
+    return ticks;
+  }
+
+  function agoLabel(ago) {
+    if (ago === 0) return 'now';
+    return '−' + (ago % 60 === 0 ? ago / 60 + 'm' : ago + 's');
+  }
+
+  function drawChart(svg, points, series, options) {
+    const now = Date.now() / 1000;
+    const span = timeSpan(points, now);
+    const t0 = now - span;
+    let max = 0, min = Infinity;
+    for (const p of points) {
+      for (const s of series) {
+        const v = s.value(p);
+        if (v == null || !isFinite(v)) continue;
+        max = Math.max(max, v);
+        if (v > 0) min = Math.min(min, v);
+      }
+    }
+    let y, ticks;
+    if (options.log) {
+      const lo = Math.pow(10, Math.floor(Math.log10(isFinite(min) ? min : 1e-4)));
+      let hi = Math.pow(10, Math.ceil(Math.log10(max > 0 ? max : lo * 10)));
+      if (hi <= lo) hi = lo * 10;
+      const span = Math.log10(hi) - Math.log10(lo);
+      y = (v) => H - B - (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / span * (H - T - B);
+      ticks = [];
+      for (let d = lo; d <= hi * 1.0001; d *= 10) ticks.push(d);
+    } else {
+      const step = niceStep(max);
+      const top = Math.max(step, Math.ceil(max / step - 1e-9) * step);
+      y = (v) => H - B - v / top * (H - T - B);
+      ticks = [];
+      for (let v = 0; v <= top + step / 2; v += step) ticks.push(v);
+    }
+    const x = (t) => L + (t - t0) / span * (W - L - R);
+    let out = '';
+    for (const v of ticks) {
+      const yy = y(v).toFixed(1);
+      out += `<line class="grid" x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}"/>` +
+        `<text x="${L - 4}" y="${(+yy + 3).toFixed(1)}" text-anchor="end">${options.format(v)}</text>`;
+    }
+    for (const ago of timeTicks(span)) {
+      const anchor = ago === 0 ? 'end' : ago >= span - 0.01 ? 'start' : 'middle';
+      out += `<text x="${x(now - ago).toFixed(1)}" y="${H - 5}" text-anchor="${anchor}">` +
+        `${agoLabel(ago)}</text>`;
+    }
+    for (const s of series) {
+      let d = '', pen = false, last = null;
+      for (const p of points) {
+        const v = s.value(p);
+        if (v == null || !isFinite(v)) { pen = false; continue; }
+        d += (pen ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(v).toFixed(1);
+        pen = true;
+        last = v;
+      }
+      out += `<path class="series" data-series="${s.key}" data-last="${last == null ? '' : last}"` +
+        ` stroke="${s.color}" d="${d || 'M0 0'}"/>`;
+    }
+    svg.innerHTML = out;
+  }
+
+  function legend(series) {
+    return series.map(([, label, color]) => `<i style="background:${color}"></i>${label}`).join('');
+  }
+
+  // ---- Panels: one per route and per TCP proxy ----
+  function ensurePanel(kind, name) {
+    const key = kind + ':' + name;
+    let panel = state.panels.get(key);
+    if (panel) return panel;
+    const causes = kind === 'tcp' ? TCP_CAUSES : ROUTE_CAUSES;
+    const el = document.createElement('div');
+    el.className = 'card panel';
+    el.dataset.kind = kind;
+    el.dataset.name = name;
+    const unit = kind === 'tcp' ? 'connections/s' : 'req/s';
+    const numbers = [['rate', unit], ['error-rate', 'errors'],
+      ['inflight', kind === 'tcp' ? 'active' : 'in flight'],
+      ['p50', 'P50'], ['p95', 'P95'], ['p99', 'P99'], ['p999', 'P99.9']];
+    el.innerHTML = '<h3></h3><div class="numbers">' +
+      numbers.map(([k, label]) => `<div><span>${label}</span><b data-stat="${k}">—</b></div>`)
+        .join('') + '</div><div class="charts">' +
+      `<div class="chart"><h4>${unit}</h4><div class="legend">&nbsp;</div>` +
+      `<svg class="plot" data-chart="rate" viewBox="0 0 ${W} ${H}"></svg></div>` +
+      `<div class="chart"><h4>errors/s by cause</h4><div class="legend">${legend(causes)}</div>` +
+      `<svg class="plot" data-chart="errors" viewBox="0 0 ${W} ${H}"></svg></div>` +
+      `<div class="chart"><h4>${kind === 'tcp' ? 'connect time' : 'latency'} (log scale)</h4>` +
+      `<div class="legend">${legend(LATENCY_SERIES)}</div>` +
+      `<svg class="plot" data-chart="latency" viewBox="0 0 ${W} ${H}"></svg></div></div>`;
+    const title = el.querySelector('h3');
+    title.textContent = name;
+    const tag = document.createElement('span');
+    tag.className = 'dim';
+    tag.textContent = kind === 'tcp' ? 'TCP proxy' : 'route';
+    title.appendChild(tag);
+    $('panels').appendChild(el);
+    panel = { el, kind, causes, sample: null, points: [] };
+    state.panels.set(key, panel);
+    return panel;
+  }
+
+  function setNumber(panel, key, text) {
+    panel.el.querySelector(`[data-stat="${key}"]`).textContent = text;
+  }
+
+  function showPanel(panel, sample, t, dt) {
+    const p = panel.sample ? point(panel.sample, sample, dt, t) : null;
+    panel.sample = sample;
+    if (p) panel.points.push(p);
+    while (panel.points.length && panel.points[0].t < t - KEEP_SECONDS) panel.points.shift();
+    const last = p || {};
+    setNumber(panel, 'rate', fmtRate(last.rate));
+    setNumber(panel, 'error-rate', fmtPercent(last.errorRatio));
+    setNumber(panel, 'inflight', p ? String(sample.inflight) : '—');
+    for (const [key] of QUANTILES) setNumber(panel, key, fmtSeconds(last.latency && last.latency[key]));
+    redraw(panel);
+  }
+
+  function redraw(panel) {
+    const svg = (name) => panel.el.querySelector(`svg[data-chart="${name}"]`);
+    drawChart(svg('rate'), panel.points,
+      [{ key: 'rate', color: '#2f6fde', value: (p) => (p.gap ? null : p.rate) }],
+      { format: fmtAxis });
+    drawChart(svg('errors'), panel.points, panel.causes.map(([key, , color]) => ({
+      key, color, value: (p) => (p.gap ? null : p.errors[key]) })), { format: fmtAxis });
+    drawChart(svg('latency'), panel.points, LATENCY_SERIES.map(([key, , color]) => ({
+      key, color, value: (p) => (p.gap || !p.latency ? null : p.latency[key]) })),
+    { log: true, format: fmtSeconds });
+  }
+
+  // ---- Connection state ----
+  function setConnected(connected) {
+    if (state.connected === connected) return;
+    state.connected = connected;
+    const badge = $('connection');
+    badge.textContent = connected ? 'live' : 'disconnected';
+    badge.className = 'badge ' + (connected ? 'live' : 'down');
+    document.body.classList.toggle('disconnected', !connected);
+    for (const b of document.querySelectorAll('main button')) b.disabled = !connected;
+    if (connected) return;
+    // No stale numbers: everything that would describe the proxy now is blanked, the
+    // charts get a gap, and the next answer starts a new baseline.
+    state.clock = null;
+    state.controlsKey = null;
+    $('active-profile').textContent = '—';
+    $('faults-state').textContent = '—';
+    const t = Date.now() / 1000;
+    for (const panel of state.panels.values()) {
+      panel.sample = null;
+      panel.points.push({ t, gap: true });
+      for (const b of panel.el.querySelectorAll('[data-stat]')) b.textContent = '—';
+      redraw(panel);
+    }
+  }
+
+  function onStats(stats) {
+    const t = Date.now() / 1000;
+    const dt = state.clock == null ? 0 : stats.clock_seconds - state.clock;
+    state.clock = stats.clock_seconds;
+    state.tokenRequired = !!stats.token_required;
+    state.faultsEnabled = !!stats.faults_enabled;
+    $('active-profile').textContent = stats.active_profile;
+    $('faults-state').textContent = stats.faults_enabled ? 'on' : 'off (kill switch)';
+    for (const r of stats.routes || []) {
+      // Requests no route takes get a panel once there are some.
+      if (r.route === 'unmatched' && !r.requests && !state.panels.has('route:unmatched')) continue;
+      showPanel(ensurePanel('route', r.route), routeSample(r), t, dt);
+    }
+    for (const p of stats.tcp || []) showPanel(ensurePanel('tcp', p.name), tcpSample(p), t, dt);
+    const key = [stats.active_profile, stats.faults_enabled, stats.reloads].join('|');
+    if (key !== state.controlsKey) {
+      state.controlsKey = key;
+      refreshControls().catch(() => { state.controlsKey = null; });
+    }
+  }
+
+  async function poll() {
+    try {
+      const stats = await getJson('/api/v1/stats?buckets=1');
+      setConnected(true);
+      onStats(stats);
+    } catch (error) {
+      setConnected(false);
+    }
+    setTimeout(poll, POLL_MS);
+  }
+
+  // ---- Controls: profiles, kill switch, reloads ----
+  function describe(value) {
+    if (value == null || typeof value !== 'object') return String(value);
+    return Object.entries(value).map(([k, v]) => k + ' ' + describe(v)).join(', ');
+  }
+
+  function renderProfiles(body) {
+    const box = $('profiles');
+    box.textContent = '';
+    for (const profile of body.profiles) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = profile.name;
+      b.dataset.profile = profile.name;
+      b.className = profile.active ? 'active' : '';
+      b.setAttribute('aria-pressed', profile.active ? 'true' : 'false');
+      b.disabled = !state.connected;
+      b.addEventListener('click', () => change('PUT', '/api/v1/profiles/active',
+        { name: profile.name }, `profile '${profile.name}' is active`));
+      box.appendChild(b);
+    }
+    const active = body.profiles.find((p) => p.active) || { name: body.active, rules: [] };
+    const rows = active.rules.map((rule) => {
+      const action = Object.keys(rule).find((k) => !['name', 'probability', 'match'].includes(k));
+      return '<tr><td>' + escapeHtml(rule.name) + '</td><td class="num">' +
+        escapeHtml(rule.probability) + '</td><td>' + escapeHtml(action + ': ' +
+        describe(rule[action])) + '</td><td>' + escapeHtml(rule.match ? describe(rule.match) :
+        'every request') + '</td></tr>';
+    });
+    $('rules').innerHTML = rows.length
+      ? '<tr><th>rule</th><th>probability</th><th>action</th><th>match</th></tr>' + rows.join('')
+      : `<tr><td class="dim">profile '${escapeHtml(active.name)}' injects nothing</td></tr>`;
+    state.faultsEnabled = !!body.faults_enabled;
+    const kill = $('kill-switch');
+    kill.textContent = body.faults_enabled ? 'Disable all faults' : 'Enable faults again';
+    kill.className = body.faults_enabled ? '' : 'off';
+    $('kill-text').textContent = body.faults_enabled
+      ? `Faults are injected by profile '${body.active}'.`
+      : 'Kill switch on: nothing is injected, proxying goes on.';
+  }
+
+  function renderReloads(body) {
+    const rows = body.recent.slice(0, 8).map((r) => {
+      const detail = r.result === 'failure' ? r.errors.join('; ') : r.warnings.join('; ');
+      return '<tr><td>' + escapeHtml(new Date(r.at).toLocaleTimeString()) + '</td><td>' +
+        escapeHtml(r.trigger) + `</td><td class="${r.result === 'failure' ? 'failure' : 'success'}">` +
+        escapeHtml(r.result) + '</td><td>' + escapeHtml(detail) + '</td></tr>';
+    });
+    $('reloads').innerHTML = rows.length ? rows.join('')
+      : '<tr><td class="dim">no reload since the start</td></tr>';
+  }
+
+  async function refreshControls() {
+    const [profiles, reloads] = await Promise.all([
+      getJson('/api/v1/profiles'), getJson('/api/v1/reloads')]);
+    renderProfiles(profiles);
+    renderReloads(reloads);
+  }
+
+  function askToken() {
+    const dialog = $('token-dialog');
+    const input = $('token-input');
+    input.value = '';
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => {
+        resolve(dialog.returnValue === 'ok' && input.value ? input.value : null);
+      }, { once: true });
+      dialog.showModal();
+      input.focus();
+    });
+  }
+
+  // Every change goes through here: the token is asked for first when the proxy has one,
+  // and a refusal is shown as such.
+  async function change(method, path, body, done) {
+    if (state.tokenRequired && !state.token) {
+      const token = await askToken();
+      if (token == null) { say('not changed: the admin token is needed', 'bad'); return; }
+      state.token = token;
+    }
+    const headers = { 'content-type': 'application/json' };
+    if (state.token) headers.authorization = 'Bearer ' + state.token;
+    let response, answer = {};
+    try {
+      response = await fetch(path, { method, headers, cache: 'no-store',
+        body: body ? JSON.stringify(body) : undefined });
+      answer = await response.json().catch(() => ({}));
+    } catch (error) {
+      say('not changed: faultline did not answer', 'bad');
+      return;
+    }
+    if (response.status === 401) {
+      state.token = '';
+      state.tokenRequired = true;
+      sessionStorage.removeItem(TOKEN_KEY);
+      say('refused (401): ' + (answer.error || 'the admin token is needed'), 'bad');
+    } else if (!response.ok) {
+      say(`refused (${response.status}): ` + (answer.error || answer.message ||
+        (answer.errors || []).join('; ')), 'bad');
+    } else {
+      if (state.token) sessionStorage.setItem(TOKEN_KEY, state.token);
+      say(done, 'good');
+    }
+    state.controlsKey = null;
+    await refreshControls().catch(() => {});
+  }
+
+  $('kill-switch').addEventListener('click', () => {
+    const enable = !state.faultsEnabled;
+    change('POST', enable ? '/api/v1/faults/enable' : '/api/v1/faults/disable', null,
+      enable ? 'faults enabled' : 'kill switch on: faults disabled');
+  });
+  $('reload').addEventListener('click', () =>
+    change('POST', '/api/v1/reload', null, 'config reloaded'));
+  poll();
+})();
