@@ -65,6 +65,7 @@ struct BenchPlan {
   std::vector<Threshold> thresholds;
   std::optional<BaselineGate> baseline;
   std::string json_path;       // "" = no JSON report
+  std::string html_path;       // "" = no HTML report
   std::string metrics_listen;  // "" = no Prometheus endpoint
   std::uint64_t seed = 1;      // request-mix choices
 

@@ -10,6 +10,7 @@
 #include "loadgen/plan.hpp"
 #include "loadgen/tally.hpp"
 #include "loadgen/threshold.hpp"
+#include "loadgen/timeline.hpp"
 #include "metrics/hdr_histogram.hpp"
 
 namespace faultline::loadgen {
@@ -67,6 +68,7 @@ struct RunResult {
   metrics::HdrHistogram latency;
   std::vector<StageResult> stages;
   std::vector<IntervalResult> intervals;
+  std::vector<TimelinePoint> timeline;  // for the HTML report's charts over time
   std::optional<StressOutcome> stress;
 
   double rps() const;
