@@ -34,7 +34,7 @@ demo: build
 # The README's pictures of the live page and the HTML report, taken by their browser tests.
 screenshots: build
 	cd tests/integration && FAULTLINE_BIN=$(CURDIR)/$(BUILD)/app/faultline FAULTLINE_SOURCE_DIR=$(CURDIR) \
-	  FAULTLINE_SCREENSHOT_DIR=$(CURDIR)/docs PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_live_page
+	  FAULTLINE_SCREENSHOT_DIR=$(CURDIR)/docs PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_live_page test_html_report
 
 $(BUILD_ASAN)/build.ninja:
 	cmake -S . -B $(BUILD_ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=address

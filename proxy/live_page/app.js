@@ -123,10 +123,10 @@
     return 10 * p;
   }
 
-  // The time axis spans what was seen so far, from one minute up to KEEP_SECONDS.
+  // The time axis spans what was seen so far, from 30 s up to KEEP_SECONDS.
   function timeSpan(points, now) {
     const first = points.length ? points[0].t : now;
-    return Math.min(KEEP_SECONDS, Math.max(60, now - first));
+    return Math.min(KEEP_SECONDS, Math.max(30, now - first));
   }
 
   function timeTicks(span) {
