@@ -106,11 +106,16 @@
   const routeSample = (r) => ({
     count: r.requests, errors: r.errors || {}, inflight: r.inflight,
     buckets: r.request_duration_buckets || [] });
-  const tcpSample = (p) => ({
-    count: p.connections, inflight: p.active,
-    errors: { upstream_error: (p.outcomes || {}).upstream_error || 0,
-      injected: (p.outcomes || {}).injected || 0, refused: (p.outcomes || {}).refused || 0 },
-    buckets: p.connect_duration_buckets || [] });
+  // A TCP proxy of `tcp_proxies`: connections by outcome ({ok, upstream_error, injected,
+  // refused}); connect times when the proxy sends their buckets.
+  const tcpSample = (p) => {
+    const c = p.connections || {};
+    return {
+      count: Object.values(c).reduce((a, b) => a + b, 0), inflight: p.active_connections,
+      errors: { upstream_error: c.upstream_error || 0, injected: c.injected || 0,
+        refused: c.refused || 0 },
+      buckets: p.connect_duration_buckets || [] };
+  };
 
   // ---- Charts: inline SVG, redrawn from the kept points each second ----
   const W = 600, H = 170, L = 54, R = 10, T = 8, B = 20;
@@ -304,7 +309,7 @@
       if (r.route === 'unmatched' && !r.requests && !state.panels.has('route:unmatched')) continue;
       showPanel(ensurePanel('route', r.route), routeSample(r), t, dt);
     }
-    for (const p of stats.tcp || []) showPanel(ensurePanel('tcp', p.name), tcpSample(p), t, dt);
+    for (const p of stats.tcp_proxies || []) showPanel(ensurePanel('tcp', p.proxy), tcpSample(p), t, dt);
     const key = [stats.active_profile, stats.faults_enabled, stats.reloads].join('|');
     if (key !== state.controlsKey) {
       state.controlsKey = key;
