@@ -84,6 +84,8 @@ BenchCommand add_bench_command(CLI::App& cli) {
           "Pass/fail: p50|p95|p99|p999|max|mean<DURATION or error_rate<FRACTION (repeatable)")
       ->allow_extra_args(false);
   bench->add_option("--json", f.json_path, "Write the JSON report to FILE ('-' = stdout)");
+  bench->add_option("--html", f.html_path,
+                    "Write the HTML report to FILE: charts, stages, gates; opens from disk");
   bench->add_option("--baseline", f.baseline, "A previous --json report to compare with");
   bench->add_option("--max-regression", f.max_regression, "Allowed regression against --baseline")
       ->capture_default_str();
@@ -251,6 +253,12 @@ int run_bench_command(const BenchCommand& command) {
       !write_text_file(plan.hdr_log_path, loadgen::hdr_log_text(result))) {
     std::fprintf(stderr, "faultline bench: --hdr-log %s: cannot write the file\n",
                  plan.hdr_log_path.c_str());
+    return 1;
+  }
+  if (!plan.html_path.empty() &&
+      !write_text_file(plan.html_path, loadgen::html_report(result, verdict))) {
+    std::fprintf(stderr, "faultline bench: --html %s: cannot write the file\n",
+                 plan.html_path.c_str());
     return 1;
   }
   if (result.total.requests > 0 && result.latency.count() == 0) {

@@ -36,6 +36,7 @@ void read_output_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std
       plan.thresholds.push_back(threshold);
   }
   plan.json_path = flags.json_path;
+  plan.html_path = flags.html_path;
   plan.metrics_listen = flags.metrics_listen;
   plan.hdr_log_path = flags.hdr_log;
   if (!flags.monitor.empty() && flags.monitor_pid)

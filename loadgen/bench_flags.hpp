@@ -24,6 +24,7 @@ struct BenchFlags {
   std::string body;                  // text, or @file
   std::vector<std::string> thresholds;
   std::string json_path;
+  std::string html_path;
   std::string baseline;
   std::string max_regression = "10%";
   std::string stress;  // "50,100,200"

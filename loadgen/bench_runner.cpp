@@ -12,6 +12,7 @@
 #include "loadgen/rate_schedule.hpp"
 #include "loadgen/report.hpp"
 #include "loadgen/request_mix.hpp"
+#include "loadgen/timeline.hpp"
 #include "metrics/hdr_encoding.hpp"
 
 namespace faultline::loadgen {
@@ -194,6 +195,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   nanoseconds stage_start{0};
   nanoseconds next_tick = plan.interval;
   IntervalAccumulator interval;
+  TimelineRecorder timeline(timeline_step(plan.total_duration()));
   metrics::HdrHistogram progress_scratch;
   Clock::time_point next_progress = run_start + kProgressPeriod;
   std::uint64_t progress_requests = 0;
@@ -206,12 +208,13 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
       result.stages[into_stage].latency.merge(period.latency);
       interval.tally.merge(period.tally);
       interval.latency.merge(period.latency);
+      timeline.add(period.tally, period.latency);
     }
   };
 
   nanoseconds stop_at{0};
   for (;;) {
-    const nanoseconds boundary = std::min(stage_end, next_tick);
+    const nanoseconds boundary = std::min({stage_end, next_tick, timeline.next_boundary()});
     const Clock::time_point boundary_time =
         run_start + std::chrono::duration_cast<Clock::duration>(boundary);
     bool interrupted = false;
@@ -248,7 +251,9 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
       break;  // the final collection happens after the workers drained
     }
     collect(stage_index);
-    sample_monitor();
+    // The HTML report's timeline steps are boundaries too; the target is sampled at the
+    // interval and stage boundaries only.
+    if (boundary == stage_end || boundary == next_tick) sample_monitor();
     // A stress run may end here; then the interval stays open for what finishes after the
     // stop, and is closed with it below.
     if (boundary == stage_end) {
@@ -260,6 +265,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
         break;
       }
     }
+    if (boundary == timeline.next_boundary()) timeline.close(boundary);
     if (boundary == next_tick) {
       result.intervals.push_back(interval.close(next_tick));
       next_tick += plan.interval;
@@ -287,6 +293,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   if (interval.tally.requests > 0 || stop_at > interval.start)
     result.intervals.push_back(interval.close(stop_at));
   result.stages.resize(stage_index + 1);  // a stress run that broke skips the rest
+  result.timeline = timeline.finish(stop_at);
 
   result.seconds = seconds(stop_at);
   for (const StageResult& stage : result.stages) {

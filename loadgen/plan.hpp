@@ -72,6 +72,7 @@ struct BenchPlan {
   std::vector<Threshold> thresholds;
   std::optional<BaselineGate> baseline;
   std::string json_path;       // "" = no JSON report
+  std::string html_path;       // "" = no HTML report
   std::string metrics_listen;  // "" = no Prometheus endpoint
   std::string hdr_log_path;    // "" = no HdrHistogram interval log
   std::string monitor_url;     // --monitor: the target's Prometheus process_* metrics

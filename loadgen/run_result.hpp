@@ -13,6 +13,7 @@
 #include "loadgen/shard.hpp"
 #include "loadgen/tally.hpp"
 #include "loadgen/threshold.hpp"
+#include "loadgen/timeline.hpp"
 #include "metrics/hdr_histogram.hpp"
 
 namespace faultline::loadgen {
@@ -74,6 +75,7 @@ struct RunResult {
   metrics::HdrHistogram latency;
   std::vector<StageResult> stages;
   std::vector<IntervalResult> intervals;
+  std::vector<TimelinePoint> timeline;  // for the HTML report's charts over time
   std::optional<StressOutcome> stress;
   std::optional<Shard> shard;                   // --shard: this run is one share of a larger one
   std::optional<ShardsMerged> merged;           // bench merge: the reports added up into this one
