@@ -92,6 +92,21 @@ std::vector<ChartMarker> stage_markers(const RunResult& result) {
   return markers;
 }
 
+// A chaos experiment's faults, from each switch that turned them on to the next switch (or
+// the run's end), as the experiment's timeline recorded them.
+std::vector<ChartBand> fault_bands(const RunResult& result) {
+  std::vector<ChartBand> bands;
+  if (!result.experiment) return bands;
+  const std::vector<TimelineEntry>& switches = result.experiment->timeline;
+  for (std::size_t i = 0; i < switches.size(); ++i) {
+    if (!switches[i].state.injects()) continue;
+    const double to = i + 1 < switches.size() ? switches[i + 1].at_seconds : result.seconds;
+    bands.push_back(
+        ChartBand{switches[i].at_seconds, to, "faults: " + describe(switches[i].state)});
+  }
+  return bands;
+}
+
 }  // namespace
 
 std::vector<std::pair<double, double>> percentile_distribution(
@@ -113,6 +128,7 @@ std::vector<std::pair<double, double>> percentile_distribution(
 std::string html_charts(const RunResult& result) {
   const std::vector<TimeStep> points = time_points(result);
   const std::vector<ChartMarker> markers = stage_markers(result);
+  const std::vector<ChartBand> bands = fault_bands(result);
   const auto time_range =
       std::pair(0.0, std::max(result.seconds, points.empty() ? 0.0 : points.back().t));
   std::string out;
@@ -124,6 +140,7 @@ std::string html_charts(const RunResult& result) {
   latency.x_format = axis_time;
   latency.y_format = axis_seconds;
   latency.markers = markers;
+  latency.bands = bands;
   latency.x_label = "seconds since the start";
   latency.x_range = time_range;
   std::vector<ChartSeries> latency_series;
@@ -150,6 +167,7 @@ std::string html_charts(const RunResult& result) {
   rate.x_format = axis_time;
   rate.y_format = axis_number;
   rate.markers = markers;
+  rate.bands = bands;
   rate.x_label = "seconds since the start";
   rate.x_range = time_range;
   ChartSeries sent{"rps", "requests/s", "#2f6fde", {}};
@@ -167,6 +185,7 @@ std::string html_charts(const RunResult& result) {
   errors.x_format = axis_time;
   errors.y_format = axis_number;
   errors.markers = markers;
+  errors.bands = bands;
   errors.x_label = "seconds since the start";
   errors.x_range = time_range;
   std::vector<ChartSeries> error_series;

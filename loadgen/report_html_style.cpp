@@ -35,6 +35,7 @@ svg.plot text { font-size: 10px; fill: var(--dim); }
 svg.plot .grid { stroke: var(--line); }
 svg.plot .marker { stroke: #b9bec7; stroke-dasharray: 3 3; }
 svg.plot text.marker { stroke: none; fill: var(--dim); }
+svg.plot rect.fault { fill: #e8554c; opacity: 0.12; }
 svg.plot path.series { fill: none; stroke-width: 1.6; stroke-linejoin: round; }
 table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); font-size: 13px; }
 td, th { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right;

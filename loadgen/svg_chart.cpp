@@ -153,6 +153,14 @@ std::string svg_chart(const ChartSpec& spec, const std::vector<ChartSeries>& ser
     svg += "<text x=\"" + number((kLeft + kWidth - kRight) / 2) + "\" y=\"" + number(kHeight - 3) +
            "\" text-anchor=\"middle\">" + html_escape(spec.x_label) + "</text>";
   }
+  for (const ChartBand& b : spec.bands) {
+    const double from = x(std::max(b.from, x.low)), to = x(std::min(b.to, x.high));
+    if (to <= from) continue;
+    svg += "<rect class=\"fault\" data-band=\"" + html_escape(b.label) + "\" x=\"" + number(from) +
+           "\" y=\"" + number(kTop) + "\" width=\"" + number(to - from) + "\" height=\"" +
+           number(kHeight - kBottom - kTop) + "\"><title>" + html_escape(b.label) +
+           "</title></rect>";
+  }
   for (const ChartMarker& m : spec.markers) {
     const std::string px = number(x(m.x));
     svg += "<line class=\"marker\" x1=\"" + px + "\" x2=\"" + px + "\" y1=\"" + number(kTop) +

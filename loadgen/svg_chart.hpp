@@ -1,5 +1,6 @@
 // Line charts as inline SVG for the HTML report: axes with round ticks (linear, or
-// decades on a log scale), one path per series, dashed vertical markers (stage starts).
+// decades on a log scale), one path per series, dashed vertical markers (stage starts),
+// shaded bands (fault stages).
 // Pure: values in, markup out; the report needs no script to show them.
 #pragma once
 
@@ -26,6 +27,12 @@ struct ChartMarker {
   std::string label;
 };
 
+// A shaded stretch of the x axis (a chaos experiment's faults), named in its tooltip.
+struct ChartBand {
+  double from = 0, to = 0;
+  std::string label;
+};
+
 enum class Scale { linear, log10 };
 
 struct ChartSpec {
@@ -38,6 +45,7 @@ struct ChartSpec {
   std::vector<std::pair<double, std::string>> x_ticks;  // fixed ticks; empty = round ones
   std::optional<std::pair<double, double>> x_range;     // default: the values' range
   std::vector<ChartMarker> markers;
+  std::vector<ChartBand> bands;
   std::string x_label;
 };
 

@@ -165,5 +165,18 @@ TEST(HtmlReport, ShowsEveryThresholdPassedOrFailedAndTheVerdict) {
   EXPECT_NE(html.find("<p class=\"verdict failed\">FAILED</p>"), std::string::npos);
 }
 
+TEST(HtmlReport, ShadesAChaosExperimentsFaultsOnTheChartsOverTime) {
+  RunResult run = stress_run();
+  run.experiment.emplace();
+  FaultState none, spiky;
+  spiky.profile = "spiky";
+  run.experiment->timeline = {{0, 0, none}, {1, 1, spiky}, {2, 2, none}};
+  const std::string html = html_report(run, Verdict{});
+  // Latency, requests/s and errors/s; not the distribution, which has no time axis.
+  EXPECT_EQ(occurrences(html, "<rect class=\"fault\" data-band=\"faults: spiky\""), 3u) << html;
+  EXPECT_EQ(occurrences(html, "<rect class=\"fault\""), 3u);
+  EXPECT_EQ(occurrences(html_report(stress_run(), Verdict{}), "<rect class=\"fault\""), 0u);
+}
+
 }  // namespace
 }  // namespace faultline::loadgen
