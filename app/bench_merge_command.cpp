@@ -58,6 +58,8 @@ BenchMergeCommand add_bench_merge_command(CLI::App& bench) {
   merge->add_option("--json", f.json_path, "Write the merged JSON report to FILE ('-' = stdout)");
   merge->add_option("--hdr-log", f.hdr_log_path,
                     "Write the merged intervals to FILE in HdrHistogram's log format");
+  merge->add_option("--html", f.html_path,
+                    "Write the merged run's HTML report to FILE (as bench --html)");
   merge
       ->add_option("--threshold", f.thresholds,
                    "Pass/fail on the merged run, as bench --threshold (repeatable)")
@@ -105,6 +107,11 @@ int run_bench_merge_command(const BenchMergeCommand& command) {
   if (!f.hdr_log_path.empty() && !write_output(f.hdr_log_path, loadgen::hdr_log_text(merged))) {
     std::fprintf(stderr, "faultline bench merge: --hdr-log %s: cannot write the file\n",
                  f.hdr_log_path.c_str());
+    return 1;
+  }
+  if (!f.html_path.empty() && !write_output(f.html_path, loadgen::html_report(merged, verdict))) {
+    std::fprintf(stderr, "faultline bench merge: --html %s: cannot write the file\n",
+                 f.html_path.c_str());
     return 1;
   }
   return verdict.passed() ? 0 : 1;

@@ -17,6 +17,7 @@ struct BenchMergeFlags {
   std::vector<std::string> inputs;  // files, '-' = stdin
   std::string json_path;
   std::string hdr_log_path;
+  std::string html_path;
   std::vector<std::string> thresholds;
 };
 
