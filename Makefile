@@ -10,7 +10,7 @@ CTEST_ARGS ?= --output-on-failure --timeout 600
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test demo test-asan test-tsan format clean package test-deploy deps-deploy
+.PHONY: all deps configure build test demo screenshots test-asan test-tsan format clean package test-deploy deps-deploy
 
 all: build
 
@@ -30,6 +30,11 @@ test: build
 
 demo: build
 	$(BUILD)/app/faultline demo
+
+# The README's pictures of the live page and the HTML report, taken by their browser tests.
+screenshots: build
+	cd tests/integration && FAULTLINE_BIN=$(CURDIR)/$(BUILD)/app/faultline FAULTLINE_SOURCE_DIR=$(CURDIR) \
+	  FAULTLINE_SCREENSHOT_DIR=$(CURDIR)/docs PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_live_page test_html_report
 
 $(BUILD_ASAN)/build.ninja:
 	cmake -S . -B $(BUILD_ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=address

@@ -3,9 +3,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <exception>
+#include <memory>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +18,8 @@
 #include "loadgen/baseline.hpp"
 #include "loadgen/bench_flags.hpp"
 #include "loadgen/bench_runner.hpp"
+#include "loadgen/experiment_driver.hpp"
+#include "loadgen/hdr_log.hpp"
 #include "loadgen/report.hpp"
 
 namespace faultline::app {
@@ -78,6 +84,8 @@ BenchCommand add_bench_command(CLI::App& cli) {
           "Pass/fail: p50|p95|p99|p999|max|mean<DURATION or error_rate<FRACTION (repeatable)")
       ->allow_extra_args(false);
   bench->add_option("--json", f.json_path, "Write the JSON report to FILE ('-' = stdout)");
+  bench->add_option("--html", f.html_path,
+                    "Write the HTML report to FILE: charts, stages, gates; opens from disk");
   bench->add_option("--baseline", f.baseline, "A previous --json report to compare with");
   bench->add_option("--max-regression", f.max_regression, "Allowed regression against --baseline")
       ->capture_default_str();
@@ -92,14 +100,29 @@ BenchCommand add_bench_command(CLI::App& cli) {
                         "Stress: a step breaks when the error rate exceeds this (default 0.1)"));
   bench->add_option("--metrics-listen", f.metrics_listen,
                     "Serve the generator's own Prometheus metrics on ADDR while running");
+  bench->add_option("--hdr-log", f.hdr_log,
+                    "Write each interval's latency histogram to FILE in HdrHistogram's log format");
+  bench->add_option("--shard", f.shard,
+                    "Take share i of N (0-based) of the run's load, for a run spread over N "
+                    "generators (see bench merge)");
+  bench->add_option("--monitor", f.monitor,
+                    "Sample the target's CPU, memory and open fds from its Prometheus "
+                    "process_* metrics at URL each interval (e.g. faultline's admin /metrics)");
+  bench->add_option("--monitor-pid", f.monitor_pid,
+                    "Sample the target's CPU, memory and open fds from /proc/PID each interval");
+  bench->add_option("--start-at", f.start_at,
+                    "Begin at this wall-clock time (Unix seconds or RFC 3339, e.g. "
+                    "2026-01-01T12:00:00Z), so that shards line up");
   shaping(bench->add_option("--timeout", f.timeout, "Per-request timeout, connect included")
               ->capture_default_str());
   shaping(
       bench->add_option("--interval", f.interval, "Soak report interval")->capture_default_str());
+  command.merge = add_bench_merge_command(*bench);
   return command;
 }
 
 int run_bench_command(const BenchCommand& command) {
+  if (*command.merge.subcommand) return run_bench_merge_command(command.merge);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   loadgen::FlagsResult parsed = loadgen::plan_from_flags(*command.flags, cores);
   if (!parsed.plan) {
@@ -146,12 +169,68 @@ int run_bench_command(const BenchCommand& command) {
     std::fflush(stderr);
   };
 
+  std::unique_ptr<loadgen::MonitorSource> monitor;
+  if (!plan.monitor_url.empty() || plan.monitor_pid != 0) {
+    std::string error;
+    // A scrape that hangs delays the coordinator's next harvest: keep it well inside an interval.
+    const auto timeout = std::clamp<std::chrono::milliseconds>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(plan.interval) / 2,
+        std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
+    monitor = plan.monitor_pid != 0 ? loadgen::make_pid_monitor(plan.monitor_pid, error)
+                                    : loadgen::make_url_monitor(plan.monitor_url, timeout, error);
+    if (!monitor) {
+      std::fprintf(stderr, "faultline bench: --monitor%s: %s\n",
+                   plan.monitor_pid != 0 ? "-pid" : "", error.c_str());
+      return 2;
+    }
+    hooks.monitor = monitor.get();
+  }
+  if (plan.start_at) {
+    const double wait =
+        *plan.start_at -
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (wait > 0) std::fprintf(stderr, "bench: waiting %.1fs for the start time\n", wait);
+    std::fflush(stderr);
+  }
+  // A chaos experiment switches the proxy's faults during the run; whatever ends the run
+  // (its end, Ctrl-C, a failed switch, an exception) it puts the proxy back after it.
+  std::unique_ptr<loadgen::ExperimentDriver> experiment;
+  if (plan.experiment) {
+    experiment = std::make_unique<loadgen::ExperimentDriver>(plan, &interrupted);
+    if (auto error = experiment->prepare(); !error.empty()) {
+      std::fprintf(stderr, "faultline bench: %s\n", error.c_str());
+      if (auto restore_error = experiment->restore(); !restore_error.empty())
+        std::fprintf(stderr, "faultline bench: %s\n", experiment->restore_summary().c_str());
+      return 1;
+    }
+    hooks.run_started = [&experiment](loadgen::Clock::time_point start,
+                                      const loadgen::LiveCounters& live) {
+      experiment->run_started(start, live);
+    };
+    hooks.run_stopped = [&experiment] { experiment->run_finished(); };
+  }
+
   loadgen::RunResult result;
-  if (auto error = loadgen::run_bench(plan, hooks, result); !error.empty()) {
-    std::fprintf(stderr, "faultline bench: %s\n", error.c_str());
+  std::string run_error;
+  try {
+    run_error = loadgen::run_bench(plan, hooks, result);
+  } catch (const std::exception& e) {
+    run_error = std::string("the run failed: ") + e.what();
+  }
+  if (experiment) {
+    experiment->restore();
+    std::fprintf(stderr, "%s%s\n", terminal ? "\r\033[K" : "",
+                 experiment->restore_summary().c_str());
+  }
+  if (!run_error.empty()) {
+    std::fprintf(stderr, "faultline bench: %s\n", run_error.c_str());
     return 1;
   }
   if (terminal) std::fprintf(stderr, "\r\033[K");
+  if (experiment) {
+    result.experiment = experiment->outcome(result);
+    verdict.experiment_held = result.experiment->passed();
+  }
 
   verdict.thresholds =
       loadgen::evaluate_thresholds(plan.thresholds, loadgen::threshold_inputs(result));
@@ -168,6 +247,18 @@ int run_bench_command(const BenchCommand& command) {
       !write_text_file(plan.json_path, loadgen::json_report(result, verdict))) {
     std::fprintf(stderr, "faultline bench: --json %s: cannot write the file\n",
                  plan.json_path.c_str());
+    return 1;
+  }
+  if (!plan.hdr_log_path.empty() &&
+      !write_text_file(plan.hdr_log_path, loadgen::hdr_log_text(result))) {
+    std::fprintf(stderr, "faultline bench: --hdr-log %s: cannot write the file\n",
+                 plan.hdr_log_path.c_str());
+    return 1;
+  }
+  if (!plan.html_path.empty() &&
+      !write_text_file(plan.html_path, loadgen::html_report(result, verdict))) {
+    std::fprintf(stderr, "faultline bench: --html %s: cannot write the file\n",
+                 plan.html_path.c_str());
     return 1;
   }
   if (result.total.requests > 0 && result.latency.count() == 0) {

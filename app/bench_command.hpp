@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "app/bench_merge_command.hpp"
+
 namespace CLI {
 class App;
 }
@@ -17,6 +19,7 @@ namespace faultline::app {
 struct BenchCommand {
   CLI::App* subcommand = nullptr;
   std::shared_ptr<loadgen::BenchFlags> flags;  // filled by the parser
+  BenchMergeCommand merge;                     // `bench merge`
 };
 
 BenchCommand add_bench_command(CLI::App& cli);

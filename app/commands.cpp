@@ -61,6 +61,7 @@ void print_demo_banner(const config::Config& config, const echo::EchoServer& ech
     profiles += name == config.faults.active_profile ? name + " (active)" : name;
   }
   std::printf(
+      "Live page: http://%s/  (open it in a browser: rates, errors, percentiles, profiles)\n\n"
       "faultline demo is running:\n"
       "  echo upstream   http://%s\n"
       "  proxy           http://%s\n"
@@ -76,12 +77,13 @@ void print_demo_banner(const config::Config& config, const echo::EchoServer& ech
       "  for i in $(seq 5); do curl -s -o /dev/null -w '%%{http_code} %%{time_total}s\\n' "
       "http://%s/api/hello; done\n"
       "  curl -s -X POST http://%s/api/v1/faults/disable   # kill switch (enable to undo)\n"
-      "Drive load through it and read the percentiles (in another terminal):\n"
-      "  %s bench http://%s/hello --rate 200 --duration 10s\n"
+      "Drive load through it and watch the live page (in another terminal; --html FILE\n"
+      "writes a report of the run):\n"
+      "  %s bench http://%s/hello --rate 200 --duration 60s\n"
       "Stop with Ctrl-C.\n",
-      echo.address().c_str(), proxy.c_str(), admin.c_str(), proxy.c_str(), proxy.c_str(),
-      proxy.c_str(), admin.c_str(), profiles.c_str(), admin.c_str(), admin.c_str(), proxy.c_str(),
-      admin.c_str(), self.c_str(), proxy.c_str());
+      admin.c_str(), echo.address().c_str(), proxy.c_str(), admin.c_str(), proxy.c_str(),
+      proxy.c_str(), proxy.c_str(), admin.c_str(), profiles.c_str(), admin.c_str(), admin.c_str(),
+      proxy.c_str(), admin.c_str(), self.c_str(), proxy.c_str());
   std::fflush(stdout);
 }
 

@@ -74,6 +74,7 @@ std::string parse_regression(std::string_view text, double& out) {
 }
 
 bool Verdict::passed() const {
+  if (!experiment_held) return false;
   for (const auto& t : thresholds)
     if (!t.passed) return false;
   for (const auto& b : baseline)

@@ -42,6 +42,7 @@ struct Verdict {
   std::vector<BaselineCheck> baseline;
   std::string baseline_file;
   double max_regression = 0;
+  bool experiment_held = true;  // a chaos experiment's verdict was "held" (or none ran)
   bool passed() const;
 };
 

@@ -8,6 +8,7 @@
 #include "base/units.hpp"
 #include "loadgen/baseline.hpp"
 #include "loadgen/scenario_loader.hpp"
+#include "loadgen/shard.hpp"
 
 namespace faultline::loadgen {
 
@@ -35,7 +36,21 @@ void read_output_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std
       plan.thresholds.push_back(threshold);
   }
   plan.json_path = flags.json_path;
+  plan.html_path = flags.html_path;
   plan.metrics_listen = flags.metrics_listen;
+  plan.hdr_log_path = flags.hdr_log;
+  if (!flags.monitor.empty() && flags.monitor_pid)
+    errors.push_back("give --monitor URL or --monitor-pid PID, not both");
+  if (!flags.monitor.empty()) {
+    TargetUrl url;
+    if (auto error = parse_target_url(flags.monitor, url); !error.empty())
+      errors.push_back("--monitor " + flags.monitor + ": " + error);
+    plan.monitor_url = flags.monitor;
+  }
+  if (flags.monitor_pid) {
+    if (*flags.monitor_pid <= 0) errors.push_back("--monitor-pid must be a process id (> 0)");
+    plan.monitor_pid = *flags.monitor_pid;
+  }
   if (!flags.baseline.empty()) {
     BaselineGate gate;
     gate.path = flags.baseline;
@@ -44,6 +59,24 @@ void read_output_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std
     plan.baseline = gate;
   }
   if (flags.threads) plan.threads = *flags.threads;
+}
+
+// --start-at and --shard, on a plan whose defaults are applied (shares divide them).
+void read_shard_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std::string>& errors) {
+  if (!flags.start_at.empty()) {
+    double unix_seconds = 0;
+    if (auto error = parse_start_at(flags.start_at, unix_seconds); !error.empty())
+      errors.push_back("--start-at " + flags.start_at + ": " + error);
+    else
+      plan.start_at = unix_seconds;
+  }
+  if (flags.shard.empty()) return;
+  Shard shard;
+  if (auto error = parse_shard(flags.shard, shard); !error.empty()) {
+    errors.push_back("--shard " + flags.shard + ": " + error);
+    return;
+  }
+  for (std::string& problem : apply_shard(plan, shard)) errors.push_back(std::move(problem));
 }
 
 }  // namespace
@@ -67,6 +100,7 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
     read_output_flags(flags, plan, errors);
     if (plan.threads == 0) plan.threads = scenario_threads;
     apply_defaults(plan, cores);
+    read_shard_flags(flags, plan, errors);
     if (!errors.empty()) return result;
     result.plan = std::move(plan);
     return result;
@@ -155,6 +189,7 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
   if (plan.stress) expand_stress_stages(plan);
   apply_defaults(plan, cores);
   for (std::string& problem : validate_plan(plan)) errors.push_back(std::move(problem));
+  if (errors.empty()) read_shard_flags(flags, plan, errors);
   if (errors.empty()) result.plan = std::move(plan);
   return result;
 }

@@ -24,6 +24,7 @@ struct BenchFlags {
   std::string body;                  // text, or @file
   std::vector<std::string> thresholds;
   std::string json_path;
+  std::string html_path;
   std::string baseline;
   std::string max_regression = "10%";
   std::string stress;  // "50,100,200"
@@ -31,6 +32,11 @@ struct BenchFlags {
   std::string break_p95 = "5s";
   std::optional<double> break_error_rate;
   std::string metrics_listen;
+  std::string hdr_log;   // --hdr-log FILE
+  std::string shard;     // --shard i/N
+  std::string start_at;  // --start-at TIME (overrides the scenario's [load] start_at)
+  std::string monitor;   // --monitor URL
+  std::optional<int> monitor_pid;
   std::string timeout = "10s";
   std::string interval = "10s";
   std::vector<std::string> set_flags;  // names of load-shaping flags given (for -s conflicts)

@@ -12,6 +12,8 @@
 #include "loadgen/rate_schedule.hpp"
 #include "loadgen/report.hpp"
 #include "loadgen/request_mix.hpp"
+#include "loadgen/timeline.hpp"
+#include "metrics/hdr_encoding.hpp"
 
 namespace faultline::loadgen {
 
@@ -62,10 +64,43 @@ struct IntervalAccumulator {
     r.unsent = tally.errors_of(ErrorKind::unsent);
     r.p50 = static_cast<double>(latency.quantile(0.5)) / 1e6;
     r.p99 = static_cast<double>(latency.quantile(0.99)) / 1e6;
+    r.max_us = latency.max();
+    r.histogram = metrics::hdr_encode_base64(latency);
     start = end;
     tally = Tally{};
     latency.reset();
     return r;
+  }
+};
+
+// --start-at: sleeps until shortly before the wall-clock time `start_at` and returns the
+// steady-clock moment it corresponds to (time 0 of the run), or an error when that time
+// has passed or the run was interrupted while waiting.
+std::string wait_for_start(double start_at, const RunHooks& hooks, Clock::time_point& run_start) {
+  const double wait =
+      start_at -
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const Clock::time_point now = Clock::now();
+  if (wait < seconds(kStartDelay)) {
+    char text[128];
+    std::snprintf(text, sizeof text, "the start time (--start-at) passed %.3f s ago", -wait);
+    return text;
+  }
+  run_start =
+      now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait));
+  const Clock::time_point wake = run_start - kStartDelay;
+  while (Clock::now() < wake) {
+    std::this_thread::sleep_until(std::min(wake, Clock::now() + kInterruptCheckPeriod));
+    if (hooks.interrupted && hooks.interrupted->load())
+      return "interrupted while waiting for the start time";
+  }
+  return "";
+}
+// Calls hooks.run_stopped on the way out of run_bench, before the live counters go.
+struct RunStoppedCall {
+  const RunHooks& hooks;
+  ~RunStoppedCall() {
+    if (hooks.run_stopped) hooks.run_stopped();
   }
 };
 
@@ -102,6 +137,9 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     setup.live = &live;
     setup.endpoint = endpoint;
     setup.connections = share(max_connections, threads, w);
+    const Shard shard = plan.shard.value_or(Shard{});
+    setup.first_request = shard.index + std::uint64_t{shard.count} * w;
+    setup.request_stride = std::uint64_t{shard.count} * threads;
     workers.push_back(std::make_unique<LoadWorker>(setup));
   }
   auto set_users = [&](unsigned users) {
@@ -121,16 +159,43 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   }
   if (plan.stress) result.stress.emplace();
 
-  const Clock::time_point run_start = Clock::now() + kStartDelay;
+  Clock::time_point run_start = Clock::now() + kStartDelay;
+  result.start_unix_seconds = std::chrono::duration<double>(
+                                  std::chrono::system_clock::now().time_since_epoch() + kStartDelay)
+                                  .count();
+  if (plan.start_at) {
+    // The workers have not started: returning destroys them idle.
+    if (auto error = wait_for_start(*plan.start_at, hooks, run_start); !error.empty()) return error;
+    result.start_unix_seconds = *plan.start_at;
+  }
+  result.shard = plan.shard;
+  // The target's resources, sampled on the coordinator at every boundary (monitor.hpp).
+  auto sample_monitor = [&] {
+    if (hooks.monitor == nullptr) return;
+    std::string error;
+    MonitorSample sample = hooks.monitor->sample(error);
+    sample.at_seconds = seconds(Clock::now() - run_start);
+    if (!error.empty()) result.monitor->last_error = error;
+    result.monitor->samples.push_back(sample);
+  };
   for (auto& worker : workers) worker->start(run_start);
+  const RunStoppedCall run_stopped{hooks};
+  if (hooks.run_started) hooks.run_started(run_start, live);
   if (plan.model == LoadModel::closed) set_users(plan.stages.front().users);
   if (metrics_endpoint) metrics_endpoint->set_stage(0);
+  // After the start: a slow scrape must not hold back the load (the workers run on).
+  if (hooks.monitor) {
+    result.monitor.emplace();
+    result.monitor->source = hooks.monitor->name();
+    sample_monitor();
+  }
 
   std::size_t stage_index = 0;
   nanoseconds stage_end = plan.stages.front().duration;
   nanoseconds stage_start{0};
   nanoseconds next_tick = plan.interval;
   IntervalAccumulator interval;
+  TimelineRecorder timeline(timeline_step(plan.total_duration()));
   metrics::HdrHistogram progress_scratch;
   Clock::time_point next_progress = run_start + kProgressPeriod;
   std::uint64_t progress_requests = 0;
@@ -143,12 +208,13 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
       result.stages[into_stage].latency.merge(period.latency);
       interval.tally.merge(period.tally);
       interval.latency.merge(period.latency);
+      timeline.add(period.tally, period.latency);
     }
   };
 
   nanoseconds stop_at{0};
   for (;;) {
-    const nanoseconds boundary = std::min(stage_end, next_tick);
+    const nanoseconds boundary = std::min({stage_end, next_tick, timeline.next_boundary()});
     const Clock::time_point boundary_time =
         run_start + std::chrono::duration_cast<Clock::duration>(boundary);
     bool interrupted = false;
@@ -185,6 +251,9 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
       break;  // the final collection happens after the workers drained
     }
     collect(stage_index);
+    // The HTML report's timeline steps are boundaries too; the target is sampled at the
+    // interval and stage boundaries only.
+    if (boundary == stage_end || boundary == next_tick) sample_monitor();
     // A stress run may end here; then the interval stays open for what finishes after the
     // stop, and is closed with it below.
     if (boundary == stage_end) {
@@ -196,6 +265,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
         break;
       }
     }
+    if (boundary == timeline.next_boundary()) timeline.close(boundary);
     if (boundary == next_tick) {
       result.intervals.push_back(interval.close(next_tick));
       next_tick += plan.interval;
@@ -208,6 +278,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     if (metrics_endpoint) metrics_endpoint->set_stage(stage_index);
   }
 
+  sample_monitor();  // where sending stops: the end of the last interval and stage
   for (auto& worker : workers) worker->stop(stop_at);
   for (auto& worker : workers) worker->join();
   // A stress run that broke has already judged its last stage; what finishes after the
@@ -222,6 +293,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   if (interval.tally.requests > 0 || stop_at > interval.start)
     result.intervals.push_back(interval.close(stop_at));
   result.stages.resize(stage_index + 1);  // a stress run that broke skips the rest
+  result.timeline = timeline.finish(stop_at);
 
   result.seconds = seconds(stop_at);
   for (const StageResult& stage : result.stages) {

@@ -8,6 +8,9 @@
 #include <functional>
 #include <string>
 
+#include "loadgen/live_counters.hpp"
+#include "loadgen/load_worker.hpp"
+#include "loadgen/monitor_source.hpp"
 #include "loadgen/plan.hpp"
 #include "loadgen/run_result.hpp"
 
@@ -20,6 +23,14 @@ struct RunHooks {
   std::function<void(const std::string& address)> metrics_listening;
   // Set (from a signal handler) to end the run early; the report covers what ran.
   const std::atomic<bool>* interrupted = nullptr;
+  // --monitor, --monitor-pid: sampled at time 0 and at every interval and stage boundary.
+  MonitorSource* monitor = nullptr;
+  // Called once the workers have started, with the run's time 0 and its live counters
+  // (a chaos experiment samples them and switches faults on that clock).
+  std::function<void(Clock::time_point run_start, const LiveCounters& live)> run_started;
+  // Called when the run is over, however run_bench leaves once the workers have started (an
+  // exception included, even one from run_started), while the live counters still exist.
+  std::function<void()> run_stopped;
 };
 
 // Returns an error message when the run could not start (unresolvable host, metrics

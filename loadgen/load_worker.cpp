@@ -102,7 +102,7 @@ struct LoadWorker::Impl {
       // rate uses few connections.
       for (auto it = connections.rbegin(); it != connections.rend(); ++it)
         idle.push_back(it->get());
-      next_index = setup.index;
+      next_index = setup.first_request;
       end_index = setup.schedule->total();
     }
   }
@@ -141,7 +141,7 @@ struct LoadWorker::Impl {
       if (when > now && !everything_left) break;
       Connection* c = idle.back();
       idle.pop_back();
-      next_index += setup.workers;
+      next_index += setup.request_stride;
       send(*c, when, now);
     }
   }
@@ -308,7 +308,7 @@ struct LoadWorker::Impl {
           ++period.tally.late;
           setup.live->late.add(setup.index);
         }
-        next_index += setup.workers;
+        next_index += setup.request_stride;
         return send(c, when, now);
       }
     }
@@ -343,7 +343,8 @@ struct LoadWorker::Impl {
       end_index = std::min(end_index, due_total);
       dispatch_due(Clock::now(), /*everything_left=*/true);
       if (next_index < end_index) {
-        const std::uint64_t unsent = (end_index - next_index + setup.workers - 1) / setup.workers;
+        const std::uint64_t unsent =
+            (end_index - next_index + setup.request_stride - 1) / setup.request_stride;
         period.tally.errors_of(ErrorKind::unsent) += unsent;
         period.tally.requests += unsent;
         setup.live->errors_by_kind[static_cast<std::size_t>(ErrorKind::unsent)].add(setup.index,

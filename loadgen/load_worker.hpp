@@ -1,8 +1,8 @@
 // One load-generating thread: its own event loop (Asio io_context), its share of the
 // connections and, in the open model, its share of the schedule (requests i with
-// i mod workers = index). Everything a worker records goes to its own PeriodStats and its
-// stripe of LiveCounters; the coordinator (bench_runner) talks to it only through the
-// methods below, which hand a small job to the worker's thread and wait for it.
+// i mod workers = index; with --shard, of the shard's share). Everything a worker records goes to
+// its own PeriodStats and its stripe of LiveCounters; the coordinator (bench_runner) talks to it
+// only through the methods below, which hand a small job to the worker's thread and wait for it.
 //
 // This header is free of Asio; the networking lives in load_worker.cpp.
 #pragma once
@@ -47,6 +47,10 @@ struct WorkerSetup {
   LiveCounters* live = nullptr;
   Endpoint endpoint;
   unsigned connections = 1;  // this worker's connection slots
+  // Open model: the requests of the schedule this worker sends are first_request,
+  // first_request + request_stride, ... (its share of the run, or of the run's shard).
+  std::uint64_t first_request = 0;
+  std::uint64_t request_stride = 1;
 };
 
 class LoadWorker {

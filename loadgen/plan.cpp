@@ -62,6 +62,8 @@ std::vector<std::string> validate_plan(const BenchPlan& plan) {
     if (!(plan.stress->break_error_rate >= 0 && plan.stress->break_error_rate <= 1))
       problems.push_back("break error rate must be a fraction from 0 to 1");
   }
+  if (plan.experiment && plan.experiment->stage_switches.size() != plan.stages.size())
+    problems.push_back("an experiment has one fault switch (maybe empty) per stage");
   if (plan.baseline && !(plan.baseline->max_regression >= 0))
     problems.push_back("max regression must be 0 % or more");
   return problems;

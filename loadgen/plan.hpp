@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/experiment_plan.hpp"
 #include "loadgen/target_url.hpp"
 #include "loadgen/threshold.hpp"
 
@@ -47,6 +48,12 @@ struct StressSettings {
   double break_error_rate = 0.1;
 };
 
+// --shard i/N (shard.hpp): this generator's share of a run spread over several.
+struct Shard {
+  unsigned index = 0;  // 0 .. count-1
+  unsigned count = 1;
+};
+
 struct BaselineGate {
   std::string path;             // a previous --json report
   double max_regression = 0.1;  // fraction: 0.1 = 10 %
@@ -65,8 +72,17 @@ struct BenchPlan {
   std::vector<Threshold> thresholds;
   std::optional<BaselineGate> baseline;
   std::string json_path;       // "" = no JSON report
+  std::string html_path;       // "" = no HTML report
   std::string metrics_listen;  // "" = no Prometheus endpoint
+  std::string hdr_log_path;    // "" = no HdrHistogram interval log
+  std::string monitor_url;     // --monitor: the target's Prometheus process_* metrics
+  int monitor_pid = 0;         // --monitor-pid: the target's /proc/PID (0 = none)
   std::uint64_t seed = 1;      // request-mix choices
+  std::optional<Shard> shard;
+  std::optional<double> start_at;  // Unix seconds: time 0 of the run, shared by its shards
+
+  // A chaos experiment (scenario only).
+  std::optional<ExperimentSettings> experiment;
 
   Micros total_duration() const {
     Micros total{0};

@@ -12,6 +12,8 @@ namespace faultline::loadgen {
 
 std::string text_report(const RunResult& result, const Verdict& verdict);
 std::string json_report(const RunResult& result, const Verdict& verdict);
+// One self-contained HTML page (inline SVG charts, no script, no network).
+std::string html_report(const RunResult& result, const Verdict& verdict);
 
 // The live one-line progress: "[ 3.0s/10.0s] 400.1 req/s  errors 0 (0.00%)  p99 1.21ms".
 std::string progress_line(double elapsed_seconds, double total_seconds, double rate,

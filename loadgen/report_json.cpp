@@ -6,6 +6,9 @@
 #include <boost/json/value.hpp>
 
 #include "loadgen/report.hpp"
+#include "loadgen/report_experiment.hpp"
+#include "loadgen/report_monitor.hpp"
+#include "metrics/hdr_encoding.hpp"
 
 namespace faultline::loadgen {
 
@@ -16,7 +19,8 @@ namespace json = boost::json;
 json::object latency_object(const metrics::HdrHistogram& histogram) {
   const LatencySummary s = summarize_latency(histogram);
   return json::object{{"mean", s.mean}, {"p50", s.p50},   {"p95", s.p95},
-                      {"p99", s.p99},   {"p999", s.p999}, {"max", s.max}};
+                      {"p99", s.p99},   {"p999", s.p999}, {"max", s.max},
+                      {"p90", s.p90},   {"min", s.min},   {"count", s.count}};
 }
 
 json::object errors_object(const Tally& tally) {
@@ -67,7 +71,8 @@ void write_json(const json::value& value, std::string& out) {
         break;
       }
       char text[40];
-      std::snprintf(text, sizeof text, "%.9g", d);
+      // Unix times (start_unix_seconds) need their milliseconds, not 9 digits.
+      std::snprintf(text, sizeof text, std::fabs(d) >= 1e9 ? "%.3f" : "%.9g", d);
       out += text;
       if (std::strpbrk(text, ".eE") == nullptr) out += ".0";
       break;
@@ -94,6 +99,16 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
   root["duration_seconds"] = r.seconds;
   root["rps"] = r.rps();
   root["latency_seconds"] = latency_object(r.latency);
+  root["start_unix_seconds"] = r.start_unix_seconds;
+  root["histogram"] = metrics::hdr_encode_base64(r.latency);
+  if (r.shard) root["shard"] = json::object{{"index", r.shard->index}, {"count", r.shard->count}};
+  if (r.merged) {
+    json::array shards;
+    for (unsigned index : r.merged->shards) shards.push_back(index);
+    root["merged"] = json::object{{"reports", r.merged->reports},
+                                  {"shards", std::move(shards)},
+                                  {"shard_count", r.merged->shard_count}};
+  }
 
   json::array stages;
   for (const StageResult& stage : r.stages) {
@@ -104,9 +119,14 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
                                   {"errors", stage.tally.errors()},
                                   {"errors_by_kind", errors_object(stage.tally)},
                                   {"rps", stage.rps()},
-                                  {"latency_seconds", latency_object(stage.latency)}});
+                                  {"latency_seconds", latency_object(stage.latency)},
+                                  {"histogram", metrics::hdr_encode_base64(stage.latency)}});
+    if (r.experiment)
+      report::add_experiment_stage_fields(*r.experiment, stages.size() - 1,
+                                          stages.back().as_object());
   }
   root["stages"] = std::move(stages);
+  if (r.experiment) root["experiment"] = report::experiment_json(*r.experiment, r.stages);
 
   json::array intervals;
   for (const IntervalResult& i : r.intervals) {
@@ -117,7 +137,9 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
                                      {"error_rate", i.error_rate()},
                                      {"rps", i.rps()},
                                      {"p50_seconds", i.p50},
-                                     {"p99_seconds", i.p99}});
+                                     {"p99_seconds", i.p99},
+                                     {"max_seconds", static_cast<double>(i.max_us) / 1e6},
+                                     {"histogram", i.histogram}});
   }
   root["intervals"] = std::move(intervals);
   if (r.intervals.size() >= 2) {
@@ -163,6 +185,7 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
                                     {"checks", std::move(checks)}};
   }
   root["passed"] = verdict.passed();
+  add_monitor_json(r, root);
   std::string text;
   write_json(root, text);
   return text + "\n";

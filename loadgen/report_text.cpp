@@ -2,6 +2,8 @@
 #include <cstdio>
 
 #include "loadgen/report.hpp"
+#include "loadgen/report_experiment.hpp"
+#include "loadgen/report_monitor.hpp"
 
 namespace faultline::loadgen {
 
@@ -33,14 +35,29 @@ std::string percent(double fraction) {
   return text;
 }
 
-void append_drift(std::string& out, const std::vector<IntervalResult>& intervals) {
+void append_drift(std::string& out, const std::vector<IntervalResult>& intervals,
+                  const std::string& target) {
   if (intervals.size() < 2) return;
   const IntervalResult& first = intervals.front();
   const IntervalResult& last = intervals.back();
   const double p99_change = first.p99 > 0 ? (last.p99 / first.p99 - 1) * 100 : 0;
-  append(out, "  drift (first vs last interval): p99 %s -> %s (%+.0f%%), errors %s -> %s\n",
+  append(out, "  drift (first vs last interval): p99 %s -> %s (%+.0f%%), errors %s -> %s%s\n",
          format_seconds(first.p99).c_str(), format_seconds(last.p99).c_str(), p99_change,
-         percent(first.error_rate()).c_str(), percent(last.error_rate()).c_str());
+         percent(first.error_rate()).c_str(), percent(last.error_rate()).c_str(), target.c_str());
+}
+
+// Which share of a larger run this is (--shard), or what `bench merge` added up.
+void append_shards(std::string& out, const RunResult& r) {
+  if (r.shard) append(out, "  shard %u/%u of a larger run\n", r.shard->index, r.shard->count);
+  if (!r.merged) return;
+  std::string shards;
+  for (unsigned index : r.merged->shards)
+    shards += (shards.empty() ? "" : ", ") + std::to_string(index);
+  if (r.merged->shard_count > 0)
+    append(out, "  merged from %zu reports: shards %s of %u\n", r.merged->reports, shards.c_str(),
+           r.merged->shard_count);
+  else
+    append(out, "  merged from %zu reports\n", r.merged->reports);
 }
 
 }  // namespace
@@ -51,6 +68,7 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
   append(out, "%s model @ %s: %u connections, %u threads, %.2fs\n",
          r.model == LoadModel::open ? "open" : "closed", r.url.c_str(), r.connections, r.threads,
          r.seconds);
+  append_shards(out, r);
   append(out, "  Latency %s  mean %s  stdev %s  max %s\n",
          r.model == LoadModel::open
              ? "(from the intended send time, coordinated omission corrected)"
@@ -88,9 +106,10 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
              static_cast<unsigned long long>(i.requests), static_cast<unsigned long long>(i.errors),
              i.rps(), format_seconds(i.p50).c_str(), format_seconds(i.p99).c_str());
     }
-    append_drift(out, r.intervals);
+    append_drift(out, r.intervals, monitor_drift_text(r));
   }
 
+  out += monitor_text(r);
   append(out, "  %llu requests in %.2fs, %llu errors (%s)\n",
          static_cast<unsigned long long>(r.total.requests), r.seconds,
          static_cast<unsigned long long>(r.total.errors()), errors_by_kind(r.total).c_str());
@@ -131,6 +150,7 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
                   : format_seconds(b.current).c_str(),
            b.change * 100, b.passed ? "passed" : "FAILED", verdict.max_regression * 100);
   }
+  if (r.experiment) out += report::experiment_text(r);
   return out;
 }
 

@@ -28,6 +28,7 @@ LatencySummary summarize_latency(const metrics::HdrHistogram& h) {
   s.p999 = seconds_of(h.quantile(0.999));
   s.p9999 = seconds_of(h.quantile(0.9999));
   s.max = seconds_of(h.max());
+  s.min = seconds_of(h.min());
   return s;
 }
 

@@ -7,9 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/experiment_verdict.hpp"
+#include "loadgen/monitor.hpp"
 #include "loadgen/plan.hpp"
+#include "loadgen/shard.hpp"
 #include "loadgen/tally.hpp"
 #include "loadgen/threshold.hpp"
+#include "loadgen/timeline.hpp"
 #include "metrics/hdr_histogram.hpp"
 
 namespace faultline::loadgen {
@@ -19,6 +23,7 @@ struct LatencySummary {
   std::uint64_t count = 0;
   double mean = 0, stddev = 0, p50 = 0, p75 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, p9999 = 0,
          max = 0;
+  double min = 0;
 };
 LatencySummary summarize_latency(const metrics::HdrHistogram& histogram);
 
@@ -40,6 +45,8 @@ struct IntervalResult {
   std::uint64_t errors = 0;
   std::uint64_t unsent = 0;  // of the errors: never sent, so not in rps()
   double p50 = 0, p99 = 0;   // s
+  std::uint64_t max_us = 0;  // the largest latency of the interval
+  std::string histogram;     // its latencies, HdrHistogram's base64 text (hdr_encoding.hpp)
   double rps() const { return seconds > 0 ? static_cast<double>(requests - unsent) / seconds : 0; }
   double error_rate() const {
     return requests == 0 ? 0 : static_cast<double>(errors) / static_cast<double>(requests);
@@ -62,12 +69,18 @@ struct RunResult {
   LoadModel model = LoadModel::closed;
   unsigned connections = 0;
   unsigned threads = 0;
-  double seconds = 0;  // from the start until sending stopped
+  double seconds = 0;             // from the start until sending stopped
+  double start_unix_seconds = 0;  // wall-clock time of the run's time 0
   Tally total;
   metrics::HdrHistogram latency;
   std::vector<StageResult> stages;
   std::vector<IntervalResult> intervals;
+  std::vector<TimelinePoint> timeline;  // for the HTML report's charts over time
   std::optional<StressOutcome> stress;
+  std::optional<Shard> shard;                   // --shard: this run is one share of a larger one
+  std::optional<ShardsMerged> merged;           // bench merge: the reports added up into this one
+  std::optional<MonitorSeries> monitor;         // --monitor, --monitor-pid: the target's resources
+  std::optional<ExperimentOutcome> experiment;  // a chaos experiment's verdict
 
   double rps() const;
 };

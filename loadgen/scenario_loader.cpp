@@ -9,6 +9,9 @@
 #include <toml++/toml.h>
 
 #include "base/file.hpp"
+#include "loadgen/scenario_experiment.hpp"
+#include "loadgen/shard.hpp"
+#include "loadgen/steady_state.hpp"
 #include "toml/table_reader.hpp"
 
 namespace faultline::loadgen {
@@ -35,6 +38,7 @@ class ScenarioReader {
     read_stages(root);
     read_stress(root);
     read_thresholds(root);
+    read_experiment(root);
     root.finish();
     if (diagnostics_.empty()) {
       finish_model();
@@ -179,6 +183,14 @@ class ScenarioReader {
     reader.read_integer("threads", 1, 1024, plan_.threads);
     reader.read_positive_duration("timeout", plan_.timeout);
     reader.read_positive_duration("interval", plan_.interval);
+    std::string start_at;  // shards' common time 0 (shard.hpp)
+    if (const toml::node* value = reader.read_string("start_at", start_at)) {
+      double unix_seconds = 0;
+      if (auto error = parse_start_at(start_at, unix_seconds); !error.empty())
+        reader.error("start_at", value, error);
+      else
+        plan_.start_at = unix_seconds;
+    }
     reader.finish();
   }
 
@@ -217,6 +229,20 @@ class ScenarioReader {
         previous_rate = stage.rate;
       }
       if (users) any_users_ = true;
+      FaultSwitch& fault_switch = stage_switches_.emplace_back();
+      if (const toml::node* where = scenario::read_fault_switch(reader, fault_switch)) {
+        if (!root.table().contains("experiment") && first_switch_ == nullptr) {
+          first_switch_ = where;
+          first_switch_path_ =
+              faultline::join_key_path(path, table->contains("profile") ? "profile" : "faults");
+        }
+        any_switch_ = true;
+      }
+      if (root.table().contains("experiment") && stage.duration.count() > 0 &&
+          stage.duration < kSteadyStateWindow) {
+        reader.error("duration", table->get("duration"),
+                     "an experiment's stage lasts at least 1s (the steady-state window)");
+      }
       // Without either, a closed-model stage runs [load] connections users.
       if (model_ == LoadModel::open && !table->contains("rate") && !table->contains("users"))
         reader.table_error("an open-model stage needs a rate");
@@ -284,6 +310,26 @@ class ScenarioReader {
     }
   }
 
+  // [experiment], and the rules tying it to the stages.
+  void read_experiment(TableReader& root) {
+    if (first_switch_ != nullptr) {
+      diagnostics_.add(first_switch_->source(), first_switch_path_,
+                       "a stage switches faults through the admin API named in [experiment]: "
+                       "add an [experiment] table with admin = \"http://host:port\"");
+    }
+    const toml::table* table = root.table().get_as<toml::table>("experiment");
+    plan_.experiment = scenario::read_experiment(root, diagnostics_);
+    if (plan_.experiment) plan_.experiment->stage_switches = stage_switches_;
+    if (table == nullptr) return;
+    TableReader reader(*table, "experiment", diagnostics_);
+    if (!any_switch_)
+      reader.table_error(
+          "no stage switches faults: give a [[stages]] entry profile = \"NAME\" or "
+          "faults = \"off\" | \"on\"");
+    if (root.table().contains("stress"))
+      reader.table_error("an experiment runs its own [[stages]]: remove [stress]");
+  }
+
   void finish_model() {
     if (model_)
       plan_.model = *model_;
@@ -297,6 +343,10 @@ class ScenarioReader {
   std::optional<LoadModel> model_;
   bool any_rate_ = false;
   bool any_users_ = false;
+  std::vector<FaultSwitch> stage_switches_;   // per [[stages]] entry
+  bool any_switch_ = false;                   // a stage has profile or faults
+  const toml::node* first_switch_ = nullptr;  // ... in a scenario without [experiment]
+  std::string first_switch_path_;             // "stages[1].profile"
 };
 
 }  // namespace

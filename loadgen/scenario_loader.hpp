@@ -5,9 +5,10 @@
 //   [target]      url
 //   [[requests]]  weight, method, path, headers = {..}, body | body_file
 //   [load]        model = "open"|"closed", connections, threads, timeout, interval
-//   [[stages]]    name, duration, rate (+ optional from) | users
+//   [[stages]]    name, duration, rate (+ optional from) | users; profile, faults
 //   [stress]      rates, step_duration, break_p95, break_error_rate
 //   [thresholds]  p50|p95|p99|p999|max|mean = "300ms", error_rate = 0.01
+//   [experiment]  admin, token_env, steady_state, recovery_within (scenario_experiment.hpp)
 //
 // Open-model ramps: a stage goes linearly from `from` to `rate`; `from` defaults to the
 // previous stage's rate, and for the first stage to its own rate (a constant start). A

@@ -66,6 +66,14 @@ void HdrHistogram::add_to_bucket(std::size_t index, std::uint64_t n) noexcept {
   max_ = std::max(max_, std::min(hdr::highest_value(index), hdr::kMaxValue));
 }
 
+void HdrHistogram::restore_summary(std::uint64_t sum, std::uint64_t min,
+                                   std::uint64_t max) noexcept {
+  if (count_ == 0) return;
+  sum_ = sum;
+  min_ = min;
+  max_ = max;
+}
+
 double HdrHistogram::mean() const {
   return count_ == 0 ? 0.0 : static_cast<double>(sum_) / static_cast<double>(count_);
 }

@@ -58,6 +58,10 @@ class HdrHistogram {
   // Adds `n` values known only by their bucket (from a window slot): the bucket's
   // midpoint stands in for them in sum, min and max.
   void add_to_bucket(std::size_t index, std::uint64_t n) noexcept;
+  // A histogram rebuilt bucket by bucket (a decoded report) knows its sum, min and max
+  // only to the bucket; this puts back the recorded figures where they were kept. Ignored
+  // while empty.
+  void restore_summary(std::uint64_t sum, std::uint64_t min, std::uint64_t max) noexcept;
 
   std::uint64_t count() const { return count_; }
   std::uint64_t clamped_count() const { return clamped_; }

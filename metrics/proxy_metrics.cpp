@@ -259,7 +259,7 @@ std::string ProxyMetrics::exposition(TimePoint now) const {
   return std::move(out).str();
 }
 
-std::vector<RouteStats> ProxyMetrics::stats(TimePoint now) const {
+std::vector<RouteStats> ProxyMetrics::stats(TimePoint now, bool with_buckets) const {
   std::vector<RouteStats> out;
   std::lock_guard scrape(scrape_mutex_);
   for (RouteMetrics* route : route_list()) {
@@ -268,12 +268,16 @@ std::vector<RouteStats> ProxyMetrics::stats(TimePoint now) const {
     for (const RequestCount& c : route->requests()) {
       s.requests += c.count;
       s.requests_by_outcome[static_cast<std::size_t>(c.outcome)] += c.count;
+      s.status_classes[c.status_slot / 100] += c.count;
+      if (c.status_slot == 0 || c.status_slot >= 500)
+        s.failed_by_outcome[static_cast<std::size_t>(c.outcome)] += c.count;
     }
     for (std::size_t r = 0; r < kUpstreamErrorReasonCount; ++r)
       s.upstream_errors[r] = route->upstream_errors(static_cast<UpstreamErrorReason>(r));
     s.inflight = route->inflight();
     route->request_duration_into(scratch_);
     s.request_duration = latency_stats(scratch_);
+    if (with_buckets) s.request_duration_buckets = coarse_buckets(scratch_);
     route->snapshot_upstream(now, scratch_, &window_scratch_);
     s.upstream_duration = latency_stats(scratch_);
     s.upstream_window = latency_stats(window_scratch_);

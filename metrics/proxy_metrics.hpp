@@ -32,6 +32,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include "metrics/coarse_buckets.hpp"
 #include "metrics/hdr_histogram.hpp"
 #include "metrics/labels.hpp"
 #include "metrics/route_metrics.hpp"
@@ -71,9 +72,16 @@ struct RouteStats {
   std::array<std::uint64_t, kOutcomeCount> requests_by_outcome{};  // indexed by Outcome
   std::array<std::uint64_t, kUpstreamErrorReasonCount> upstream_errors{};
   std::int64_t inflight = 0;
+  // Requests by status class: [0] no status sent (reset, hang, client gone), [1..5] 1xx..5xx.
+  std::array<std::uint64_t, 6> status_classes{};
+  // Requests that failed (a 5xx, or no status at all), by outcome: the upstream's own 5xx
+  // are `ok`, the injected aborts, resets and hangs are `injected`.
+  std::array<std::uint64_t, kOutcomeCount> failed_by_outcome{};
   LatencyStats request_duration;   // since start, as the client saw it
   LatencyStats upstream_duration;  // since start, upstream only
   LatencyStats upstream_window;    // upstream only, over the sliding window
+  // The request-duration histogram since start, coarsened; filled only when asked for.
+  std::vector<CoarseBucket> request_duration_buckets;
 };
 
 class ProxyMetrics final : public prometheus::Collectable {
@@ -117,7 +125,8 @@ class ProxyMetrics final : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> collect(TimePoint now) const;
   std::string exposition() const;  // Collect() through prometheus::TextSerializer
   std::string exposition(TimePoint now) const;
-  std::vector<RouteStats> stats(TimePoint now) const;
+  // `with_buckets`: also fill RouteStats::request_duration_buckets.
+  std::vector<RouteStats> stats(TimePoint now, bool with_buckets = false) const;
   // Files recent upstream observations into the sliding windows. Call every second or so
   // from a timer so that the window is exact to that period even between scrapes.
   void advance_windows(TimePoint now) const;

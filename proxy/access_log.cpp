@@ -10,19 +10,6 @@ namespace faultline::proxy {
 
 namespace {
 
-std::string iso8601_utc(std::chrono::system_clock::time_point time) {
-  using namespace std::chrono;
-  auto millis = duration_cast<milliseconds>(time.time_since_epoch()).count() % 1000;
-  std::time_t seconds = system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(millis));
-  return text;
-}
-
 // JSON text must be UTF-8, but a request path may carry any byte above 0x7f: each byte
 // that does not start or continue a well-formed sequence becomes U+FFFD.
 std::string valid_utf8(std::string_view text) {
@@ -65,6 +52,19 @@ double round_to_microseconds(double milliseconds) {
 }
 
 }  // namespace
+
+std::string iso8601_utc(std::chrono::system_clock::time_point time) {
+  using namespace std::chrono;
+  auto millis = duration_cast<milliseconds>(time.time_since_epoch()).count() % 1000;
+  std::time_t seconds = system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(millis));
+  return text;
+}
 
 std::string format_access_record(const AccessRecord& record) {
   boost::json::object line;

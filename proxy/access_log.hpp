@@ -13,6 +13,9 @@ class logger;
 
 namespace faultline::proxy {
 
+// "2026-11-28T01:44:29.655Z": the access log's and the admin API's times.
+std::string iso8601_utc(std::chrono::system_clock::time_point time);
+
 struct AccessRecord {
   std::chrono::system_clock::time_point time;  // when the request header arrived
   std::string_view route;                      // empty when no route matched

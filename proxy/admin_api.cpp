@@ -10,7 +10,9 @@
 
 #include "config/config_json.hpp"
 #include "metrics/proxy_metrics.hpp"
+#include "proxy/access_log.hpp"
 #include "proxy/admin_control.hpp"
+#include "proxy/live_page.hpp"
 
 namespace faultline::proxy {
 
@@ -18,6 +20,23 @@ namespace {
 
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
+}
+
+// Whether the query of `target` has the parameter `name=1` ("?buckets=1&x=y").
+bool query_flag(std::string_view target, std::string_view name) {
+  const std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return false;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view parameter = query.substr(0, amp);
+    if (parameter.size() == name.size() + 2 && parameter.starts_with(name) &&
+        parameter.substr(name.size()) == "=1")
+      return true;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
 }
 
 http::Response answer(unsigned status, std::string_view content_type, std::string body) {
@@ -56,6 +75,10 @@ http::Response unauthorized() {
 http::Response AdminApi::handle(const http::Request& request) const {
   const std::string_view path = path_of(request.target);
   const bool read_only = request.method == "GET" || request.method == "HEAD";
+  if (path == "/" || path == "/index.html") {
+    if (!read_only) return method_not_allowed("GET, HEAD");
+    return answer(200, "text/html; charset=utf-8", std::string(live_page_html()));
+  }
   if (path == "/healthz") {
     if (!read_only) return method_not_allowed("GET, HEAD");
     return answer(200, kText, "ok\n");
@@ -71,7 +94,11 @@ http::Response AdminApi::handle(const http::Request& request) const {
   }
   if (path == "/api/v1/stats") {
     if (!read_only) return method_not_allowed("GET, HEAD");
-    return stats();
+    return stats(query_flag(request.target, "buckets"));
+  }
+  if (path == "/api/v1/reloads") {
+    if (!read_only) return method_not_allowed("GET, HEAD");
+    return reloads();
   }
   if (path == "/api/v1/config") {
     if (!read_only) return method_not_allowed("GET, HEAD");
@@ -111,13 +138,49 @@ boost::json::object latency_json(const metrics::LatencyStats& stats) {
           {"p99", stats.p99},     {"p999", stats.p999}, {"max", stats.max}};
 }
 
+// The failed requests of a route by cause: the upstream's own 5xx, what a fault injected
+// (an abort with a 5xx, a reset, a hang), and what went wrong talking to the upstream.
+boost::json::object errors_by_cause(const metrics::RouteStats& route) {
+  using metrics::Outcome;
+  using metrics::UpstreamErrorReason;
+  auto reason = [&](UpstreamErrorReason r) {
+    return route.upstream_errors[static_cast<std::size_t>(r)];
+  };
+  return {{"upstream_5xx", route.failed_by_outcome[static_cast<std::size_t>(Outcome::ok)]},
+          {"injected", route.failed_by_outcome[static_cast<std::size_t>(Outcome::injected)]},
+          {"connect", reason(UpstreamErrorReason::connect)},
+          {"timeout", reason(UpstreamErrorReason::timeout)},
+          {"reset", reason(UpstreamErrorReason::reset)},
+          {"protocol", reason(UpstreamErrorReason::protocol)}};
+}
+
+boost::json::object status_classes(const metrics::RouteStats& route) {
+  static constexpr const char* kNames[] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+  boost::json::object classes;
+  for (std::size_t i = 0; i < route.status_classes.size(); ++i)
+    classes[kNames[i]] = route.status_classes[i];
+  return classes;
+}
+
+// [[midpoint_us, count], ...]: cumulative since start, so two polls subtract.
+boost::json::array buckets_json(const std::vector<metrics::CoarseBucket>& buckets) {
+  boost::json::array out;
+  out.reserve(buckets.size());
+  for (const auto& bucket : buckets)
+    out.push_back(boost::json::array{bucket.midpoint_us, bucket.count});
+  return out;
+}
+
 }  // namespace
 
-// Per route: counts by outcome and upstream error reason, in-flight, and latency in
-// seconds (since start, and the upstream's over the sliding window).
-http::Response AdminApi::stats() const {
+// Per route: counts by outcome, status class and error cause, in-flight, and latency in
+// seconds (since start, and the upstream's over the sliding window). Every count is
+// cumulative, so a client computes rates from two polls and `clock_seconds`; the proxy
+// keeps no history for it.
+http::Response AdminApi::stats(bool buckets) const {
+  const metrics::TimePoint now = metrics_.now();
   boost::json::array routes;
-  for (const auto& route : metrics_.stats(metrics_.now())) {
+  for (const auto& route : metrics_.stats(now, buckets)) {
     boost::json::object outcomes;
     for (std::size_t i = 0; i < route.requests_by_outcome.size(); ++i) {
       outcomes[metrics::to_string(static_cast<metrics::Outcome>(i))] = route.requests_by_outcome[i];
@@ -132,13 +195,41 @@ http::Response AdminApi::stats() const {
         {"requests", route.requests},
         {"outcomes", std::move(outcomes)},
         {"upstream_errors", std::move(errors)},
+        {"status", status_classes(route)},
+        {"errors", errors_by_cause(route)},
         {"inflight", route.inflight},
         {"request_duration_seconds", latency_json(route.request_duration)},
         {"upstream_duration_seconds", latency_json(route.upstream_duration)},
         {"upstream_window_seconds", latency_json(route.upstream_window)},
     });
+    if (buckets) {
+      routes.back().as_object()["request_duration_buckets"] =
+          buckets_json(route.request_duration_buckets);
+    }
   }
-  return json_answer(200, boost::json::object{{"routes", std::move(routes)}});
+  const FaultState state = control_.fault_state();
+  return json_answer(
+      200, boost::json::object{
+               {"clock_seconds", std::chrono::duration<double>(now.time_since_epoch()).count()},
+               {"active_profile", state.active_profile},
+               {"faults_enabled", state.faults_enabled},
+               {"token_required", !state.config->admin.token.empty()},
+               {"reloads", control_.reloads().total},
+               {"routes", std::move(routes)}});
+}
+
+// The last few reloads, newest first, with their errors or warnings.
+http::Response AdminApi::reloads() const {
+  const ReloadLog log = control_.reloads();
+  boost::json::array recent;
+  for (const ReloadEvent& event : log.recent) {
+    recent.push_back(boost::json::object{{"at", iso8601_utc(event.at)},
+                                         {"trigger", event.trigger},
+                                         {"result", event.success ? "success" : "failure"},
+                                         {"errors", boost::json::value_from(event.errors)},
+                                         {"warnings", boost::json::value_from(event.warnings)}});
+  }
+  return json_answer(200, boost::json::object{{"total", log.total}, {"recent", std::move(recent)}});
 }
 
 namespace {

@@ -32,7 +32,9 @@ class AdminApi final : public http::Handler {
   void every_second() const override;
 
  private:
-  http::Response stats() const;
+  // `buckets`: also each route's coarse request-duration histogram (for the live page).
+  http::Response stats(bool buckets) const;
+  http::Response reloads() const;
   // The /api/v1/ endpoints that look at and change faults (admin_api_control.cpp).
   http::Response config() const;
   http::Response profiles() const;

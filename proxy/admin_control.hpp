@@ -2,6 +2,8 @@
 // it; the admin API's tests use a fake. No Beast, no sockets.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +32,20 @@ struct ReloadOutcome {
   std::vector<std::string> warnings;  // settings changed that take effect on restart only
 };
 
+// One reload as the live page lists it (reload_history.hpp keeps the last few).
+struct ReloadEvent {
+  std::chrono::system_clock::time_point at;
+  std::string trigger;  // "admin API", "SIGHUP", "file change"
+  bool success = true;
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+};
+
+struct ReloadLog {
+  std::uint64_t total = 0;          // reloads since start, successful or not
+  std::vector<ReloadEvent> recent;  // the last few, newest first
+};
+
 class AdminControl {
  public:
   virtual ~AdminControl() = default;
@@ -39,6 +55,8 @@ class AdminControl {
   virtual void set_faults_enabled(bool enabled) = 0;
   // Re-reads the config file; `trigger` ("api", "SIGHUP", "file") goes into the log.
   virtual ReloadOutcome reload(std::string_view trigger) = 0;
+  // The reloads that were tried (an unchanged file or a config without a file is none).
+  virtual ReloadLog reloads() const { return {}; }
 };
 
 }  // namespace faultline::proxy

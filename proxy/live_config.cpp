@@ -92,6 +92,8 @@ ReloadOutcome LiveConfig::reload_locked(std::string_view trigger, bool only_if_c
       spdlog::error("  {}", outcome.errors.back());
     }
     metrics_.record_config_reload(false);
+    history_.record(ReloadEvent{
+        std::chrono::system_clock::now(), std::string(trigger), false, outcome.errors, {}});
     return outcome;
   }
   auto next = std::make_shared<const config::Config>(std::move(*loaded.config));
@@ -110,6 +112,8 @@ ReloadOutcome LiveConfig::reload_locked(std::string_view trigger, bool only_if_c
   faults_.configure(config_->faults);
   publish_locked();
   metrics_.record_config_reload(true);
+  history_.record(ReloadEvent{
+      std::chrono::system_clock::now(), std::string(trigger), true, {}, outcome.warnings});
   spdlog::info("config reloaded ({}) from {}: {} routes, fault profile '{}'{}", trigger, path_,
                config_->routes.size(), current_->active_profile->name,
                faults_enabled_ ? "" : " (faults disabled by the kill switch)");

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "proxy/admin_control.hpp"
+#include "proxy/reload_history.hpp"
 
 namespace faultline::metrics {
 class ProxyMetrics;
@@ -39,6 +40,7 @@ class LiveConfig final : public AdminControl {
   bool switch_profile(std::string_view name) override;
   void set_faults_enabled(bool enabled) override;
   ReloadOutcome reload(std::string_view trigger) override;
+  ReloadLog reloads() const override { return history_.log(); }
   // For the file watcher: reloads only when the file's bytes differ from the last read
   // (an editor's save makes several events; an unrelated file in the directory, more).
   ReloadOutcome reload_if_changed();
@@ -57,6 +59,7 @@ class LiveConfig final : public AdminControl {
   bool faults_enabled_ = true;
   std::shared_ptr<const Snapshot> current_;
   Publish publish_;
+  ReloadHistory history_;
 };
 
 }  // namespace faultline::proxy

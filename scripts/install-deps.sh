@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages faultline needs to build, test and benchmark,
-# asking apt only for what is missing. `install-deps.sh deploy` adds what the deploy tests
+# Installs the Debian 12 packages faultline needs to build, test and benchmark (chromium,
+# node and npm for the browser tests of the live page and the HTML report), asking apt
+# only for what is missing. `install-deps.sh deploy` adds what the deploy tests
 # use (make test-deploy): Podman with runc, debootstrap, docker-compose (without the Docker
 # engine it recommends), PyYAML, systemd-analyze and dpkg-shlibdeps.
 set -euo pipefail
@@ -8,10 +9,16 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  prometheus-cpp-dev libtomlplusplus-dev libspdlog-dev libcli11-dev
+  prometheus-cpp-dev libtomlplusplus-dev libspdlog-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nginx-light haproxy prometheus
+  chromium
 )
+# The page tests drive chromium with the npm package playwright-core: node and npm too,
+# unless a node is installed already (e.g. from another source, whose npm comes with it).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == deploy ]]; then
   packages=(podman runc debootstrap docker-compose python3-yaml systemd dpkg-dev curl)
 fi

@@ -1,8 +1,8 @@
 """`faultline demo` (what `make demo` runs) does what its banner says, on its fixed ports.
 
-The banner is the README's first promise to a new user: the echo upstream, the proxy and the
-admin listener answer, the profiles it lists switch over the admin API with a visible effect,
-the kill switch stops it, and the `faultline bench` line it prints runs as printed. SIGINT
+The banner is the README's first promise to a new user: the live page it names first, the
+echo upstream, the proxy and the admin listener answer, the profiles it lists switch over the
+admin API with a visible effect, the kill switch stops it, and the `faultline bench` line it prints runs as printed. SIGINT
 drains and exits 0. The demo's ports are fixed (8080, 9000, 9901); when something else holds
 one of them the test skips and says which, rather than fail on the machine's account.
 """
@@ -64,6 +64,13 @@ class DemoTest(FaultlineTestCase):
         demo.wait_for_line(r"Stop with Ctrl-C", stream_name="stdout")
         banner = "\n".join(demo.lines("stdout"))
 
+        # Its first line is the live page, which the admin listener serves.
+        self.assertRegex(demo.lines("stdout")[0], r"^Live page: http://127\.0\.0\.1:9901/ ")
+        page = http_get(DEMO_PORTS["admin"], "/")
+        self.assertEqual(page.status, 200)
+        self.assertEqual(page.header("content-type"), "text/html; charset=utf-8")
+        self.assertIn(b"<title>faultline live</title>", page.body)
+
         # The three listeners it announces.
         for name, port in DEMO_PORTS.items():
             self.assertIn(f"127.0.0.1:{port}", banner, name)
@@ -94,7 +101,7 @@ class DemoTest(FaultlineTestCase):
 
         # The bench line runs as printed (shortened to 1 s) and every request is answered.
         bench_line = next(line.strip() for line in demo.lines("stdout") if " bench http" in line)
-        command = shlex.split(bench_line.replace("--duration 10s", "--duration 1s"))
+        command = shlex.split(bench_line.replace("--duration 60s", "--duration 1s"))
         result = subprocess.run(command, capture_output=True, text=True, timeout=30,
                                 stdin=subprocess.DEVNULL)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)

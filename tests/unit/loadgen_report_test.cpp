@@ -26,8 +26,8 @@ RunResult sample_run() {
   r.stages.push_back(stage);
   r.total = stage.tally;
   r.latency = stage.latency;
-  r.intervals.push_back(IntervalResult{0, 10, 4000, 0, 0, 0.01, 0.012});
-  r.intervals.push_back(IntervalResult{10, 10, 4000, 12, 0, 0.01, 0.024});
+  r.intervals.push_back(IntervalResult{0, 10, 4000, 0, 0, 0.01, 0.012, 12000, ""});
+  r.intervals.push_back(IntervalResult{10, 10, 4000, 12, 0, 0.01, 0.024, 24000, ""});
   return r;
 }
 

@@ -135,6 +135,24 @@ TEST_F(LiveConfigTest, RejectedFileKeepsTheRunningConfigAndCountsAFailure) {
   EXPECT_EQ(live_->current(), before);
 }
 
+TEST_F(LiveConfigTest, ReloadsAreListedWithTheirTriggerAndResult) {
+  EXPECT_EQ(live_->reloads().total, 0u);
+  write(config_text("slow", "bogus = 1\n"));
+  live_->reload("admin API");
+  write(config_text("slow"));
+  live_->reload("SIGHUP");
+  live_->reload_if_changed();  // the same bytes again: not a reload
+  const ReloadLog log = live_->reloads();
+  EXPECT_EQ(log.total, 2u);
+  ASSERT_EQ(log.recent.size(), 2u);
+  EXPECT_EQ(log.recent[0].trigger, "SIGHUP");
+  EXPECT_TRUE(log.recent[0].success);
+  EXPECT_EQ(log.recent[1].trigger, "admin API");
+  EXPECT_FALSE(log.recent[1].success);
+  EXPECT_EQ(log.recent[1].errors,
+            std::vector<std::string>{path_ + ":3:1: faults.bogus: unknown key 'bogus'"});
+}
+
 TEST_F(LiveConfigTest, ChosenProfileSurvivesReloadsThatDoNotContradictIt) {
   ASSERT_TRUE(live_->switch_profile("slow"));
   write(config_text("flaky", "seed = 7\n"));  // same active_profile in the file
