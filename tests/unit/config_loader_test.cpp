@@ -161,7 +161,8 @@ TEST(ConfigLoader, TheExampleFileIsTheDemoConfigAndLoadsCleanly) {
   EXPECT_EQ(config.routes[0].upstream.host, "127.0.0.1");
   EXPECT_EQ(config.routes[0].upstream.port, 9000);
   EXPECT_EQ(config.faults.active_profile, "none");
-  EXPECT_EQ(config.faults.profile_names, (Strings{"flaky", "none", "slow", "spiky"}));
+  EXPECT_EQ(config.faults.profile_names,
+            (Strings{"flaky", "maintenance", "none", "slow", "spiky"}));
 }
 
 TEST(ConfigLoader, EveryKeyIsReadIntoTheSnapshot) {
