@@ -1,6 +1,8 @@
-// Everything about one request in progress: made anew when its head arrives, handed to
-// every stage of the pipeline, and recorded (metrics and access log) exactly once,
-// whichever stage ends it — record() is idempotent and the destructor calls it.
+// Everything about one request in progress: made anew for each request, handed to every
+// stage of the pipeline, and recorded (metrics and access log) exactly once: every stage
+// that ends a request calls record(), and later calls do nothing. (Not from the
+// destructor: a session destroyed with its loop at shutdown would write to a closed log.
+// A client that vanishes before its head is complete is not a request and is not counted.)
 #pragma once
 
 #include <chrono>
@@ -24,7 +26,6 @@ namespace faultline::proxy {
 class RequestContext {
  public:
   explicit RequestContext(WorkerState& worker);
-  ~RequestContext() { record(); }
   RequestContext(const RequestContext&) = delete;
   RequestContext& operator=(const RequestContext&) = delete;
 
