@@ -76,19 +76,12 @@ class ProfileReader {
       return profile;
     }
     std::map<std::string, int> rule_lines;  // name -> line, for duplicates
-    for (std::size_t index = 0; index < rules->size(); ++index) {
-      const toml::node& element = *rules->get(index);
-      const std::string rule_path = index_key_path(path, index);
-      const toml::table* table = element.as_table();
-      if (table == nullptr) {
-        diagnostics_.add(element.source(), rule_path,
-                         "expected a table (a [[faults.profiles." + name + "]] rule)");
-        continue;
-      }
-      if (auto rule = read_rule(*table, name, index, rule_path, rule_lines)) {
-        profile.rules.push_back(std::move(*rule));
-      }
-    }
+    for_each_table(*rules, path, "a [[faults.profiles." + name + "]] rule", diagnostics_,
+                   [&](const toml::table& table, const std::string& rule_path, std::size_t index) {
+                     if (auto rule = read_rule(table, name, index, rule_path, rule_lines)) {
+                       profile.rules.push_back(std::move(*rule));
+                     }
+                   });
     return profile;
   }
 

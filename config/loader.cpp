@@ -135,15 +135,10 @@ class Loader {
       root.error("routes", routes, "no routes: add a [[routes]] table");
       return;
     }
-    for (std::size_t index = 0; index < routes->size(); ++index) {
-      const toml::node& element = *routes->get(index);
-      const std::string path = index_key_path("routes", index);
-      if (const auto* table = element.as_table()) {
-        read_route(*table, path);
-      } else {
-        diagnostics_.add(element.source(), path, "expected a table ([[routes]])");
-      }
-    }
+    for_each_table(*routes, "routes", "[[routes]]", diagnostics_,
+                   [&](const toml::table& table, const std::string& path, std::size_t) {
+                     read_route(table, path);
+                   });
   }
 
   void read_route(const toml::table& table, const std::string& path) {

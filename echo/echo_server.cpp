@@ -172,6 +172,13 @@ class EchoSession {
     co_return co_await send_text(http::status::ok, "ok");
   }
 
+  // Writes what the buffer body holds now; false once the client is gone.
+  asio::awaitable<bool> write_body_piece(http::response_serializer<http::buffer_body>& serializer) {
+    stream_.expires_after(kIdleTimeout);
+    auto [ec, n] = co_await http::async_write(stream_, serializer, nothrow);
+    co_return !ec || ec == http::error::need_buffer;
+  }
+
   asio::awaitable<bool> send_pattern(std::uint64_t count, bool head) {
     http::response<http::buffer_body> response{http::status::ok, version_};
     response.set(http::field::content_type, "application/octet-stream");
@@ -191,10 +198,7 @@ class EchoSession {
       response.body().data = size ? const_cast<char*>(piece.data()) : nullptr;
       response.body().size = size;
       response.body().more = remaining != 0;
-      stream_.expires_after(kIdleTimeout);
-      auto [ec, n] = co_await http::async_write(stream_, serializer, nothrow);
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) co_return false;
+      if (!co_await write_body_piece(serializer)) co_return false;
     } while (!serializer.is_done());
     co_return true;
   }
@@ -235,10 +239,7 @@ class EchoSession {
         body.size = 0;
         body.more = false;
       }
-      stream_.expires_after(kIdleTimeout);
-      auto [ec, n] = co_await http::async_write(stream_, serializer, nothrow);
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) co_return false;
+      if (!co_await write_body_piece(serializer)) co_return false;
     }
     co_return true;
   }
@@ -276,10 +277,7 @@ class EchoSession {
         response.body().size = 0;
         response.body().more = false;
       }
-      stream_.expires_after(kIdleTimeout);
-      auto [ec, n] = co_await http::async_write(stream_, serializer, nothrow);
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) co_return false;
+      if (!co_await write_body_piece(serializer)) co_return false;
     } while (!serializer.is_done());
     co_return true;
   }

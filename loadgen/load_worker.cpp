@@ -41,32 +41,6 @@ std::uint64_t micros_between(Clock::time_point from, Clock::time_point to) {
 
 }  // namespace
 
-std::string resolve_endpoint(const std::string& host, std::uint16_t port, Endpoint& out) {
-  asio::io_context io;
-  tcp::resolver resolver(io);
-  error_code ec;
-  auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || results.empty()) return "cannot resolve " + host + ": " + ec.message();
-  // "localhost" may resolve to ::1 first while the server listens on 127.0.0.1 only: take
-  // the first address that accepts a connection, else the first one (its requests then
-  // fail as connect errors, which the report shows).
-  tcp::endpoint chosen = results.begin()->endpoint();
-  if (results.size() > 1) {
-    for (const auto& entry : results) {
-      tcp::socket probe(io);
-      error_code connect_error;
-      probe.connect(entry.endpoint(), connect_error);
-      if (!connect_error) {
-        chosen = entry.endpoint();
-        break;
-      }
-    }
-  }
-  out.address = chosen.address().to_string();
-  out.port = chosen.port();
-  return "";
-}
-
 struct LoadWorker::Impl {
   struct Connection {
     explicit Connection(asio::io_context& io, std::size_t slot) : socket(io), slot(slot) {}
@@ -92,7 +66,8 @@ struct LoadWorker::Impl {
         dispatch_timer(io),
         watchdog(io),
         work(io.get_executor()),
-        rng(0x9E3779B97F4A7C15ull ^ (plan.seed * 0x100000001B3ull + setup.index + 1)) {
+        rng(0x9E3779B97F4A7C15ull ^ (plan.seed * 0x100000001B3ull + setup.index + 1)),
+        recorder(*setup.live, setup.index) {
     if (rng == 0) rng = 1;
     connections.reserve(setup.connections);
     for (std::size_t i = 0; i < setup.connections; ++i)
@@ -163,7 +138,7 @@ struct LoadWorker::Impl {
     c.started = now;
     c.request = &setup.mix->pick(rng);
     ++inflight;
-    setup.live->inflight.add(setup.index, 1);
+    recorder.inflight(+1);
     start_exchange(c);
   }
 
@@ -251,34 +226,15 @@ struct LoadWorker::Impl {
   void complete(Connection& c) {
     const Clock::time_point now = Clock::now();
     const std::uint64_t latency_us = micros_between(c.intended, now);
-    const int status = c.parser.status();
-    period.latency.record(latency_us);
-    setup.live->latency.record(setup.index, latency_us);
-    if (status >= 500) {
-      count_error(ErrorKind::status_5xx);
-    } else if (status >= 400) {
-      ++period.tally.status_4xx;
-      setup.live->status_4xx.add(setup.index);
-    }
-    count_request();
+    recorder.response(latency_us, c.parser.status());
     if (!c.parser.keep_alive()) close(c);
     release(c, now);
   }
 
   void fail(Connection& c, ErrorKind kind) {
     close(c);
-    count_error(kind);
-    count_request();
+    recorder.error(kind);
     release(c, Clock::now());
-  }
-
-  void count_request() {
-    ++period.tally.requests;
-    setup.live->requests.add(setup.index);
-  }
-  void count_error(ErrorKind kind) {
-    ++period.tally.errors_of(kind);
-    setup.live->errors_by_kind[static_cast<std::size_t>(kind)].add(setup.index);
   }
 
   void close(Connection& c) {
@@ -290,7 +246,7 @@ struct LoadWorker::Impl {
   void release(Connection& c, Clock::time_point now) {
     c.busy = false;
     --inflight;
-    setup.live->inflight.add(setup.index, -1);
+    recorder.inflight(-1);
     if (!sending) {
       if (inflight == 0) finish();
       return;
@@ -304,10 +260,7 @@ struct LoadWorker::Impl {
       if (when <= now) {
         // Due while every connection was busy: it is sent now, its latency still counted
         // from `when`.
-        if (now - when > kLateAfter) {
-          ++period.tally.late;
-          setup.live->late.add(setup.index);
-        }
+        if (now - when > kLateAfter) recorder.late();
         next_index += setup.request_stride;
         return send(c, when, now);
       }
@@ -343,13 +296,8 @@ struct LoadWorker::Impl {
       end_index = std::min(end_index, due_total);
       dispatch_due(Clock::now(), /*everything_left=*/true);
       if (next_index < end_index) {
-        const std::uint64_t unsent =
-            (end_index - next_index + setup.request_stride - 1) / setup.request_stride;
-        period.tally.errors_of(ErrorKind::unsent) += unsent;
-        period.tally.requests += unsent;
-        setup.live->errors_by_kind[static_cast<std::size_t>(ErrorKind::unsent)].add(setup.index,
-                                                                                    unsent);
-        setup.live->requests.add(setup.index, unsent);
+        recorder.error(ErrorKind::unsent,
+                       (end_index - next_index + setup.request_stride - 1) / setup.request_stride);
         next_index = end_index;
       }
     }
@@ -388,7 +336,7 @@ struct LoadWorker::Impl {
   bool sending = true;
   bool timer_armed = false;
   bool finished = false;
-  PeriodStats period;
+  WorkerRecorder recorder;
   std::thread thread;
 };
 
@@ -419,11 +367,10 @@ void LoadWorker::set_users(unsigned users) {
 }
 
 PeriodStats LoadWorker::harvest() {
-  if (!impl_->thread.joinable()) return std::exchange(impl_->period, PeriodStats{});
+  if (!impl_->thread.joinable()) return impl_->recorder.harvest();
   std::promise<PeriodStats> result;
-  asio::post(impl_->io, [impl = impl_.get(), &result] {
-    result.set_value(std::exchange(impl->period, PeriodStats{}));
-  });
+  asio::post(impl_->io,
+             [impl = impl_.get(), &result] { result.set_value(impl->recorder.harvest()); });
   return result.get_future().get();
 }
 

@@ -13,30 +13,16 @@
 #include <memory>
 #include <string>
 
+#include "loadgen/endpoint.hpp"
 #include "loadgen/live_counters.hpp"
 #include "loadgen/plan.hpp"
 #include "loadgen/rate_schedule.hpp"
 #include "loadgen/request_mix.hpp"
-#include "loadgen/tally.hpp"
-#include "metrics/hdr_histogram.hpp"
+#include "loadgen/worker_recorder.hpp"
 
 namespace faultline::loadgen {
 
 using Clock = std::chrono::steady_clock;
-
-// What happened since the previous harvest.
-struct PeriodStats {
-  Tally tally;
-  metrics::HdrHistogram latency;  // µs from the intended send time, answered requests only
-};
-
-// A resolved numeric address ("127.0.0.1", "::1") and port.
-struct Endpoint {
-  std::string address;
-  std::uint16_t port = 0;
-};
-// Resolves the target's host once, before the run. Returns an error message or "".
-std::string resolve_endpoint(const std::string& host, std::uint16_t port, Endpoint& out);
 
 struct WorkerSetup {
   std::size_t index = 0;

@@ -111,57 +111,52 @@ class ScenarioReader {
       plan_.requests.push_back(RequestTemplate{});  // GET of the target's path
       return;
     }
-    for (std::size_t index = 0; index < requests->size(); ++index) {
-      const toml::node& element = *requests->get(index);
-      const std::string path = faultline::index_key_path("requests", index);
-      const toml::table* table = element.as_table();
-      if (table == nullptr) {
-        diagnostics_.add(element.source(), path, "expected a table ([[requests]])");
-        continue;
-      }
-      TableReader reader(*table, path, diagnostics_);
-      RequestTemplate request;
-      request.path.clear();
-      reader.read_integer("weight", 0, 1'000'000, request.weight);
-      if (const toml::node* method = reader.read_string("method", request.method)) {
-        const bool token =
-            !request.method.empty() && std::all_of(request.method.begin(), request.method.end(),
-                                                   [](char c) { return c >= 'A' && c <= 'Z'; });
-        if (!token)
-          reader.error("method", method, "expected an upper-case method like GET or POST");
-      }
-      if (const toml::node* p = reader.read_string("path", request.path)) {
-        if (!request.path.starts_with("/"))
-          reader.error("path", p, "expected a path starting with '/'");
-      }
-      if (const toml::table* headers = reader.read_table("headers")) {
-        for (auto&& [name, value] : *headers) {
-          if (auto text = value.value<std::string>()) {
-            request.headers.emplace_back(std::string(name.str()), *text);
-          } else {
-            diagnostics_.add(value.source(),
-                             faultline::join_key_path(path + ".headers", name.str()),
-                             "expected a string");
+    faultline::for_each_table(
+        *requests, "requests", "[[requests]]", diagnostics_,
+        [&](const toml::table& table, const std::string& path, std::size_t index) {
+          TableReader reader(table, path, diagnostics_);
+          RequestTemplate request;
+          request.path.clear();
+          reader.read_integer("weight", 0, 1'000'000, request.weight);
+          if (const toml::node* method = reader.read_string("method", request.method)) {
+            const bool token =
+                !request.method.empty() && std::all_of(request.method.begin(), request.method.end(),
+                                                       [](char c) { return c >= 'A' && c <= 'Z'; });
+            if (!token)
+              reader.error("method", method, "expected an upper-case method like GET or POST");
           }
-        }
-      }
-      reader.read_string("body", request.body);
-      std::string body_file;
-      if (const toml::node* file = reader.read_string("body_file", body_file)) {
-        if (table->contains("body"))
-          reader.error("body_file", file, "give body or body_file, not both");
-        std::string error;
-        const std::string full =
-            body_file.starts_with("/") ? body_file : base_dir_ + "/" + body_file;
-        if (auto text = read_file(full, &error))
-          request.body = std::move(*text);
-        else
-          reader.error("body_file", file, "cannot read " + full + ": " + error);
-      }
-      if (request.path.empty()) request.path = plan_.target.path;
-      reader.finish();
-      plan_.requests.push_back(std::move(request));
-    }
+          if (const toml::node* p = reader.read_string("path", request.path)) {
+            if (!request.path.starts_with("/"))
+              reader.error("path", p, "expected a path starting with '/'");
+          }
+          if (const toml::table* headers = reader.read_table("headers")) {
+            for (auto&& [name, value] : *headers) {
+              if (auto text = value.value<std::string>()) {
+                request.headers.emplace_back(std::string(name.str()), *text);
+              } else {
+                diagnostics_.add(value.source(),
+                                 faultline::join_key_path(path + ".headers", name.str()),
+                                 "expected a string");
+              }
+            }
+          }
+          reader.read_string("body", request.body);
+          std::string body_file;
+          if (const toml::node* file = reader.read_string("body_file", body_file)) {
+            if (table.contains("body"))
+              reader.error("body_file", file, "give body or body_file, not both");
+            std::string error;
+            const std::string full =
+                body_file.starts_with("/") ? body_file : base_dir_ + "/" + body_file;
+            if (auto text = read_file(full, &error))
+              request.body = std::move(*text);
+            else
+              reader.error("body_file", file, "cannot read " + full + ": " + error);
+          }
+          if (request.path.empty()) request.path = plan_.target.path;
+          reader.finish();
+          plan_.requests.push_back(std::move(request));
+        });
     if (requests->empty())
       root.error("requests", requests, "no requests: add a [[requests]] table");
   }
@@ -199,56 +194,52 @@ class ScenarioReader {
     if (stages == nullptr) return;
     double previous_rate = -1;
     bool both_in_one_stage = false;
-    for (std::size_t index = 0; index < stages->size(); ++index) {
-      const toml::node& element = *stages->get(index);
-      const std::string path = faultline::index_key_path("stages", index);
-      const toml::table* table = element.as_table();
-      if (table == nullptr) {
-        diagnostics_.add(element.source(), path, "expected a table ([[stages]])");
-        continue;
-      }
-      TableReader reader(*table, path, diagnostics_);
-      Stage stage;
-      stage.name = std::to_string(index + 1);
-      reader.read_string("name", stage.name);
-      if (!reader.read_positive_duration("duration", stage.duration) &&
-          !table->contains("duration"))
-        reader.table_error("missing duration");
-      const toml::node* rate = read_rate(reader, "rate", stage.rate);
-      const bool has_from = read_rate(reader, "from", stage.from_rate) != nullptr;
-      const toml::node* users = reader.read_integer("users", 0, 100'000, stage.users);
-      if (rate && users) {
-        reader.error("users", users, "a stage has a rate (open model) or users (closed), not both");
-        both_in_one_stage = true;
-      }
-      if (has_from && !rate)
-        reader.error("from", table->get("from"), "'from' needs a 'rate' to ramp to");
-      if (rate) {
-        any_rate_ = true;
-        if (!has_from) stage.from_rate = previous_rate >= 0 ? previous_rate : stage.rate;
-        previous_rate = stage.rate;
-      }
-      if (users) any_users_ = true;
-      FaultSwitch& fault_switch = stage_switches_.emplace_back();
-      if (const toml::node* where = scenario::read_fault_switch(reader, fault_switch)) {
-        if (!root.table().contains("experiment") && first_switch_ == nullptr) {
-          first_switch_ = where;
-          first_switch_path_ =
-              faultline::join_key_path(path, table->contains("profile") ? "profile" : "faults");
-        }
-        any_switch_ = true;
-      }
-      if (root.table().contains("experiment") && stage.duration.count() > 0 &&
-          stage.duration < kSteadyStateWindow) {
-        reader.error("duration", table->get("duration"),
-                     "an experiment's stage lasts at least 1s (the steady-state window)");
-      }
-      // Without either, a closed-model stage runs [load] connections users.
-      if (model_ == LoadModel::open && !table->contains("rate") && !table->contains("users"))
-        reader.table_error("an open-model stage needs a rate");
-      reader.finish();
-      plan_.stages.push_back(stage);
-    }
+    faultline::for_each_table(
+        *stages, "stages", "[[stages]]", diagnostics_,
+        [&](const toml::table& table, const std::string& path, std::size_t index) {
+          TableReader reader(table, path, diagnostics_);
+          Stage stage;
+          stage.name = std::to_string(index + 1);
+          reader.read_string("name", stage.name);
+          if (!reader.read_positive_duration("duration", stage.duration) &&
+              !table.contains("duration"))
+            reader.table_error("missing duration");
+          const toml::node* rate = read_rate(reader, "rate", stage.rate);
+          const bool has_from = read_rate(reader, "from", stage.from_rate) != nullptr;
+          const toml::node* users = reader.read_integer("users", 0, 100'000, stage.users);
+          if (rate && users) {
+            reader.error("users", users,
+                         "a stage has a rate (open model) or users (closed), not both");
+            both_in_one_stage = true;
+          }
+          if (has_from && !rate)
+            reader.error("from", table.get("from"), "'from' needs a 'rate' to ramp to");
+          if (rate) {
+            any_rate_ = true;
+            if (!has_from) stage.from_rate = previous_rate >= 0 ? previous_rate : stage.rate;
+            previous_rate = stage.rate;
+          }
+          if (users) any_users_ = true;
+          FaultSwitch& fault_switch = stage_switches_.emplace_back();
+          if (const toml::node* where = scenario::read_fault_switch(reader, fault_switch)) {
+            if (!root.table().contains("experiment") && first_switch_ == nullptr) {
+              first_switch_ = where;
+              first_switch_path_ =
+                  faultline::join_key_path(path, table.contains("profile") ? "profile" : "faults");
+            }
+            any_switch_ = true;
+          }
+          if (root.table().contains("experiment") && stage.duration.count() > 0 &&
+              stage.duration < kSteadyStateWindow) {
+            reader.error("duration", table.get("duration"),
+                         "an experiment's stage lasts at least 1s (the steady-state window)");
+          }
+          // Without either, a closed-model stage runs [load] connections users.
+          if (model_ == LoadModel::open && !table.contains("rate") && !table.contains("users"))
+            reader.table_error("an open-model stage needs a rate");
+          reader.finish();
+          plan_.stages.push_back(stage);
+        });
     if (stages->empty()) root.error("stages", stages, "no stages: add a [[stages]] table");
     if (any_rate_ && any_users_ && !both_in_one_stage)
       root.error("stages", stages, "stages mix rate and users: use one model");

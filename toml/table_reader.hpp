@@ -20,6 +20,23 @@
 
 namespace faultline {
 
+// Visits each element of an array of tables, `each(table, path, index)` with its path
+// ("routes[2]"); an element that is not a table is reported ("expected a table (<what>)",
+// e.g. what = "[[routes]]") and skipped.
+template <typename Each>
+void for_each_table(const toml::array& array, std::string_view array_path, std::string_view what,
+                    Diagnostics& diagnostics, Each&& each) {
+  for (std::size_t index = 0; index < array.size(); ++index) {
+    const toml::node& element = *array.get(index);
+    const std::string path = index_key_path(array_path, index);
+    if (const toml::table* table = element.as_table()) {
+      each(*table, path, index);
+    } else {
+      diagnostics.add(element.source(), path, "expected a table (" + std::string(what) + ")");
+    }
+  }
+}
+
 class TableReader {
  public:
   // `path` is the table's key path ("" for the root, "server", "routes[0]").
