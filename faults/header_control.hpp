@@ -1,4 +1,4 @@
-// Header control (SPEC: faults.header_control = true): a request forces faults on itself
+// Header control (faults.header_control = true, README "Faults"): a request forces faults on itself
 // with x-faultline-* headers, or with Envoy's x-envoy-fault-* names. Pure parsing: the
 // headers become rules that decide() applies before the profile's, without dice.
 //

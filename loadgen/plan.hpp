@@ -93,7 +93,7 @@ struct BenchPlan {
   unsigned max_connections() const;
 };
 
-// The default cap on requests in flight in the open model (SPEC: --rate).
+// The default cap on requests in flight in the open model (README "Load generator": --rate).
 inline constexpr unsigned kDefaultOpenConnections = 64;
 // The default number of connections of the closed model (as wrk's -c default).
 inline constexpr unsigned kDefaultClosedConnections = 10;

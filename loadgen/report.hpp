@@ -1,5 +1,5 @@
 // The two reports of a run: text for people (wrk2 --latency style, on stdout) and JSON for
-// machines (SPEC "Load generator", extended with errors by kind, intervals, drift,
+// machines (README "Load generator", with errors by kind, intervals, drift,
 // thresholds and baseline checks). Pure: a RunResult and a Verdict in, a string out.
 #pragma once
 

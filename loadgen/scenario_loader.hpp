@@ -1,4 +1,4 @@
-// Scenario files for `faultline bench -s FILE` (SPEC "Load generator"): TOML read with
+// Scenario files for `faultline bench -s FILE` (README "Load generator"): TOML read with
 // the same strict reader as the proxy config (config/table_reader.hpp), so every problem
 // is reported as "file:line:col: key.path: message" and unknown keys are errors.
 //

@@ -1,4 +1,4 @@
-// Pass/fail thresholds on a run's numbers (k6's idea, SPEC syntax): "p95<300ms",
+// Pass/fail thresholds on a run's numbers (k6's idea and syntax, README "CI gate"): "p95<300ms",
 // "max<2s", "mean<50ms", "error_rate<0.01". Any broken threshold makes the exit code 1.
 #pragma once
 
@@ -36,7 +36,7 @@ std::string make_threshold(std::string_view metric, std::string_view value, Thre
 std::string_view metric_name(ThresholdMetric metric);
 double metric_value(ThresholdMetric metric, const ThresholdInputs& inputs);
 
-// Strictly below the limit passes (the SPEC writes '<').
+// Strictly below the limit passes (thresholds are written with '<').
 std::vector<ThresholdResult> evaluate_thresholds(const std::vector<Threshold>& thresholds,
                                                  const ThresholdInputs& inputs);
 

@@ -1,4 +1,4 @@
-// The finite label values of the faultline metrics (SPEC.md, Metrics), as small enums so
+// The finite label values of the faultline metrics (README "Metrics"), as small enums so
 // that the hot path indexes arrays instead of hashing strings.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The faultline metric families of SPEC.md (Metrics) and their Prometheus exposition.
+// The faultline metric families of README "Metrics" and their Prometheus exposition.
 //
 // Two sides, never sharing a lock:
 // - Recording: the proxy's workers call RouteMetrics::record_* and the connection and

@@ -1,6 +1,6 @@
 """Switching faults live over the admin API, through real processes on loopback.
 
-The contract (SPEC.md, "Admin API"; issue 3, "Switch live"):
+The contract (README "Switching faults live"):
 - GET /api/v1/profiles lists the profiles and which is active;
 - PUT /api/v1/profiles/active {"name": ...} switches at once: the next request runs under
   the new profile, and faultline_active_profile follows;

@@ -1,5 +1,5 @@
 """`faultline bench` against `faultline echo`: pacing, coordinated omission, stress, exit codes
-(SPEC.md, "Load generator"). Every run is short and bounded; the long soak lives in bench/."""
+(README "Load generator"). Every run is short and bounded; the long soak lives in bench/."""
 
 import json
 import os

@@ -1,5 +1,5 @@
 """`faultline bench -s scenario.toml`: stages, the weighted request mix, scenario errors, soak
-intervals and the --metrics-listen endpoint (SPEC.md, "Load generator")."""
+intervals and the --metrics-listen endpoint (README "Load generator")."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""The command line: version, check, usage errors and --help (SPEC.md, "Command line")."""
+"""The command line: version, check, usage errors and --help (README "Command line")."""
 
 import re
 import socket

@@ -1,6 +1,6 @@
 """Fault actions executed by the proxy, observed through real processes on loopback.
 
-One test per point of the [faults] contract (SPEC.md, "Config (TOML)"; issue 3, "Do"):
+One test per point of the [faults] contract (README "Faults"):
 - the active profile applies to every proxied request;
 - delay, request phase and response phase (timing, upstream still answers,
   x-faultline-injected names the rule);

@@ -1,4 +1,4 @@
-// [[faults.profiles.NAME]] rules as users write them: every form SPEC.md documents loads
+// [[faults.profiles.NAME]] rules as users write them: every documented form loads
 // into the fault engine's types, and every mistake is reported at its place.
 #include <gtest/gtest.h>
 

@@ -31,7 +31,7 @@ Delay fixed(Duration d, Phase phase = Phase::request) {
   return Delay{Distribution{FixedDelay{d}, std::nullopt}, phase};
 }
 
-// The SPEC's "flaky" profile, without its match, plus a reset for variety.
+// The example config's "flaky" profile, without its match, plus a reset for variety.
 Profile flaky() {
   return Profile{
       "flaky",

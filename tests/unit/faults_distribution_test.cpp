@@ -114,7 +114,7 @@ TEST(FaultsDistribution, FixedAlwaysGivesItsValue) {
 }
 
 TEST(FaultsDistribution, UniformMatchesTheory) {
-  const double a = 200'000, b = 700'000;  // the SPEC's jitter spikes: 200ms to 700ms
+  const double a = 200'000, b = 700'000;  // jitter spikes of 200ms to 700ms
   const auto samples = draw(Distribution{UniformDelay{200ms, 700ms}, std::nullopt}, 11);
   for (double x : samples) ASSERT_TRUE(x >= a && x <= b) << x;
   expect_matches("uniform(200ms,700ms)", samples,
@@ -123,7 +123,7 @@ TEST(FaultsDistribution, UniformMatchesTheory) {
 }
 
 TEST(FaultsDistribution, NormalMatchesTheory) {
-  const double mu = 40'000, sigma = 10'000;  // the SPEC's base latency
+  const double mu = 40'000, sigma = 10'000;  // a base latency
   const auto samples = draw(Distribution{NormalDelay{40ms, 10ms}, std::nullopt}, 12);
   expect_matches("normal(40ms,10ms)", samples,
                  {mu, sigma, 3.0, [=](double x) { return standard_normal_cdf((x - mu) / sigma); }});

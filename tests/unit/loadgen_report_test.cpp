@@ -1,4 +1,4 @@
-// The reports: the SPEC's JSON keys, the wrk2-style percentile table, the soak drift line,
+// The reports: the documented JSON keys, the wrk2-style percentile table, the soak drift line,
 // the request bytes and the generator's Prometheus families.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// GET /metrics as a user's Prometheus sees it: the SPEC names, types and labels, counters
+// GET /metrics as a user's Prometheus sees it: the documented names, types and labels, counters
 // that add up exactly, the window summary, and (when installed) promtool's verdict.
 #include <chrono>
 #include <cmath>
