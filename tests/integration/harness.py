@@ -46,6 +46,10 @@ MiB = 1 << 20
 GiB = 1 << 30
 
 # Lines that mean a sanitizer found something, whatever the test itself observed.
+# ThreadSanitizer builds run several times slower than the others (ASan's cost is covered by
+# the margins tests already have): rates and time margins of load tests scale by this.
+SANITIZER_SLOWDOWN = 4 if "TSAN_OPTIONS" in os.environ else 1
+
 SANITIZER_REPORT = re.compile(
     r"ERROR: (AddressSanitizer|LeakSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:"
 )

@@ -23,26 +23,27 @@ import re
 import subprocess
 import time
 
-from harness import FaultlineProcess, run_cli
+from harness import SANITIZER_SLOWDOWN, FaultlineProcess, run_cli
 from test_bench import BenchTestCase
 
 # 2,000 + 3,000 + 4,000 requests: a step, a linear ramp, and 4,000/s at the top (1,000/s
-# for each shard).
-STAGES = """
+# for each shard); a quarter of that on a ThreadSanitizer build.
+RATE = 4000 // SANITIZER_SLOWDOWN
+STAGES = f"""
 [[stages]]
 name = "half"
 duration = "1s"
-rate = 2000
+rate = {RATE // 2}
 [[stages]]
 name = "ramp"
 duration = "1s"
-rate = 4000
+rate = {RATE}
 [[stages]]
 name = "full"
 duration = "1s"
-rate = 4000
+rate = {RATE}
 """
-TOTAL = 9000
+TOTAL = RATE * 9 // 4
 
 
 def scenario(port: int, start_at: str | None = None) -> str:

@@ -192,7 +192,7 @@ class RequestAccountingTest(FaultlineTestCase):
             conn = self.connect(proxy.port, timeout=15)
             statuses.append(conn.request(method, "/").status)
             conn.close()
-        cells = request_cells(scrape_metrics(proxy.admin_port))
+        cells = request_cells(scrape_when_counted(proxy.admin_port, 5))
         self.assertEqual(statuses, [200] * 5, f"metrics: {cells}")
         self.assertEqual(cells, {("api", "HEAD", "200", "ok"): 3, ("api", "GET", "200", "ok"): 2})
 
