@@ -43,6 +43,11 @@ bool has_control_character(std::string_view text, bool allow_tab) {
   });
 }
 
+std::string excerpt(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return std::string(text);
+  return std::string(text.substr(0, max)) + "...";
+}
+
 std::string joined(const std::vector<std::string>& words, std::string_view last_separator) {
   std::string text;
   for (std::size_t i = 0; i < words.size(); ++i) {

@@ -29,6 +29,10 @@ bool is_token(std::string_view text);
 // Any control character (below 0x20, or DEL) other than a horizontal tab when `allow_tab`.
 bool has_control_character(std::string_view text, bool allow_tab = false);
 
+// At most `max` bytes of `text` ("..." appended when cut): what an error message quotes of
+// a peer's input, so an answer never echoes unbounded input back.
+std::string excerpt(std::string_view text, std::size_t max = 64);
+
 // "a, b and c" with last_separator = " and "; "a, b, c" with ", ".
 std::string joined(const std::vector<std::string>& words, std::string_view last_separator = ", ");
 

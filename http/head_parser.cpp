@@ -8,41 +8,8 @@ namespace faultline::http {
 
 namespace {
 
-bool is_tchar(char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
-}
-
-bool is_token_text(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text)
-    if (!is_tchar(c)) return false;
-  return true;
-}
-
 bool is_ows(char c) {
   return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-// A field value may hold visible characters, obs-text, spaces and tabs (RFC 9110 §5.5).
-bool has_forbidden_control(std::string_view value) {
-  for (unsigned char c : value)
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
-  return false;
-}
-
-// At most this much of a client's text goes into a reason: an answer never echoes
-// unbounded input.
-std::string excerpt(std::string_view text) {
-  constexpr std::size_t kMax = 64;
-  if (text.size() <= kMax) return std::string(text);
-  return std::string(text.substr(0, kMax)) + "...";
 }
 
 HeadError bad(std::string reason) {
@@ -65,9 +32,9 @@ std::optional<HeadError> parse_start_line(std::string_view line, HeadKind kind, 
       return bad("malformed request line '" + excerpt(line) + "'");
     out.method = line.substr(0, first);
     out.target = line.substr(first + 1, last - first - 1);
-    if (!is_token_text(out.method)) return bad("malformed method '" + excerpt(out.method) + "'");
+    if (!is_token(out.method)) return bad("malformed method '" + excerpt(out.method) + "'");
     if (out.target.empty() || out.target.find_first_of(" \t") != std::string_view::npos ||
-        has_forbidden_control(out.target))
+        has_control_character(out.target, true))
       return bad("malformed request target '" + excerpt(out.target) + "'");
     const auto version = parse_version(line.substr(last + 1));
     if (!version) {
@@ -91,7 +58,7 @@ std::optional<HeadError> parse_start_line(std::string_view line, HeadKind kind, 
   out.status =
       static_cast<unsigned>((code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0'));
   out.reason = line.size() > 13 ? line.substr(13) : std::string_view();
-  if (out.status < 100 || has_forbidden_control(out.reason))
+  if (out.status < 100 || has_control_character(out.reason, true))
     return bad("malformed status line '" + excerpt(line) + "'");
   return std::nullopt;
 }
@@ -102,7 +69,7 @@ std::optional<HeadError> add_content_length(std::string_view value,
                                             std::optional<std::uint64_t>& length) {
   while (true) {
     const auto comma = value.find(',');
-    const std::string_view element = trim_ows(value.substr(0, comma));
+    const std::string_view element = trim(value.substr(0, comma));
     if (element.empty() || element.size() > 18 ||
         element.find_first_not_of("0123456789") != std::string_view::npos)
       return bad("invalid Content-Length '" + excerpt(element) + "'");
@@ -118,9 +85,9 @@ std::optional<HeadError> add_content_length(std::string_view value,
 void add_list_elements(std::string_view value, std::vector<std::string>& out) {
   while (!value.empty()) {
     const auto comma = value.find(',');
-    const std::string_view element = trim_ows(value.substr(0, comma));
+    const std::string_view element = trim(value.substr(0, comma));
     // A transfer coding's parameters (";q=...") do not change what it is.
-    const std::string_view name = trim_ows(element.substr(0, element.find(';')));
+    const std::string_view name = trim(element.substr(0, element.find(';')));
     if (!name.empty()) out.push_back(lowercase(name));
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
@@ -197,10 +164,10 @@ HeadResult parse_head(std::string_view head, HeadKind kind) {
       return bad("field line without a colon '" + excerpt(line) + "'");
     const std::string_view name = line.substr(0, colon);
     if (!name.empty() && is_ows(name.back()))
-      return bad("whitespace before the colon in field '" + excerpt(trim_ows(name)) + "'");
-    if (!is_token_text(name)) return bad("invalid field name '" + excerpt(name) + "'");
-    const std::string_view value = trim_ows(line.substr(colon + 1));
-    if (has_forbidden_control(value))
+      return bad("whitespace before the colon in field '" + excerpt(trim(name)) + "'");
+    if (!is_token(name)) return bad("invalid field name '" + excerpt(name) + "'");
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (has_control_character(value, true))
       return bad("a control character in field '" + excerpt(name) + "'");
     out.fields.push_back({name, value});
     if (iequals(name, "host")) {

@@ -3,6 +3,8 @@
 // never delays health checks or a scrape.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -12,9 +14,16 @@ namespace faultline::http {
 
 class Handler;
 
+// What one client may make the server hold: the same limits as the proxy's listener.
+struct ServerLimits {
+  std::chrono::nanoseconds header_timeout = std::chrono::seconds(10);  // the whole head
+  std::size_t max_header_bytes = 16384;  // request line + fields, CRLFs included
+  std::size_t max_body_bytes = 1 << 20;  // admin bodies are small JSON: beyond, 413
+};
+
 class Server {
  public:
-  Server(const faultline::HostPort& listen, const Handler& handler);
+  Server(const faultline::HostPort& listen, const Handler& handler, ServerLimits limits = {});
   ~Server();
 
   void start();  // binds (throws std::runtime_error) and starts its thread

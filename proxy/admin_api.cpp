@@ -1,5 +1,7 @@
 #include "proxy/admin_api.hpp"
 
+#include "base/text.hpp"
+
 #include <cctype>
 #include <string_view>
 
@@ -309,7 +311,7 @@ http::Response AdminApi::switch_profile(std::string_view body) const {
   const std::string previous = control_.fault_state().active_profile;
   if (!control_.switch_profile(*name)) {
     const FaultState state = control_.fault_state();
-    return json_error(404, "no profile named '" + std::string(*name) +
+    return json_error(404, "no profile named '" + excerpt(std::string_view(*name)) +
                                "'; the config has: " + profile_list(state.config->faults));
   }
   const FaultState state = control_.fault_state();

@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
+#include "base/text.hpp"
 #include "faults/decide.hpp"
 #include "faults/header_control.hpp"
 #include "metrics/proxy_metrics.hpp"
@@ -20,11 +21,11 @@
 namespace faultline::proxy {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 using asio::ip::tcp;
 
 bool is_disconnect(const error_code& ec) {
-  return ec == asio::error::eof || ec == http::error::end_of_stream ||
+  return ec == asio::error::eof || ec == beast_http::error::end_of_stream ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
          ec == asio::error::timed_out;
@@ -74,17 +75,24 @@ asio::awaitable<void> ClientSession::run() {
 }
 
 // Waits for the first byte of the next request: header_timeout on a new connection,
-// idle_timeout between keep-alive requests. Pipelined bytes are already buffered.
+// idle_timeout between keep-alive requests. Pipelined bytes are already buffered. The
+// head must then be complete header_timeout after the connection opened (the first
+// request) or after its first byte (the next ones).
 asio::awaitable<bool> ClientSession::wait_for_request_bytes(bool first) {
-  if (buffer_.size() != 0) co_return true;
-  if (worker_.draining) co_return false;
   const auto& server = worker_.snapshot->config->server;
+  if (first) head_deadline_ = Clock::now() + server.header_timeout;
+  if (buffer_.size() != 0) {
+    if (!first) head_deadline_ = Clock::now() + server.header_timeout;
+    co_return true;
+  }
+  if (worker_.draining) co_return false;
   slot_.idle = true;
   auto [ec, n] = co_await timed(slot_.client_read_deadline,
                                 first ? server.header_timeout : server.idle_timeout,
                                 client_.async_read_some(buffer_.prepare(4096), nothrow));
   slot_.idle = false;
   if (ec) co_return false;
+  if (!first) head_deadline_ = Clock::now() + server.header_timeout;
   buffer_.commit(n);
   worker_.metrics->network_bytes_add(worker_.index, metrics::Side::client, metrics::Direction::in,
                                      n);
@@ -96,32 +104,53 @@ asio::awaitable<bool> ClientSession::serve_one() {
   RequestContext request(worker_);
   const auto& server = request.snapshot->config->server;
 
-  // Read the request head.
-  RequestParser parser;
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(server.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  parser.body_limit(server.max_body_bytes);
-  auto [read_error, ignored] =
-      co_await timed(slot_.client_read_deadline, server.header_timeout,
-                     http::async_read_header(client_, buffer_, parser, nothrow));
-  if (read_error) co_return co_await answer_unreadable_request(request, read_error);
+  // Read the request head, strictly (http/head_parser.hpp): a refused head is answered
+  // and the connection closed, since what follows it cannot be framed with certainty.
+  const HeadRead read = co_await read_head(client_, buffer_, server.max_header_bytes,
+                                           slot_.client_read_deadline, head_deadline_);
+  if (read.too_large) {
+    co_return co_await reply_locally(request, 431,
+                                     "request header larger than max_header_bytes (" +
+                                         std::to_string(server.max_header_bytes) + ")",
+                                     false);
+  }
+  if (read.error) co_return false;  // timed out or gone: nobody to answer
+  const std::string_view head_text(static_cast<const char*>(buffer_.data().data()), read.size);
+  const http::HeadResult parsed_head = http::parse_head(head_text, http::HeadKind::request);
+  if (const auto* refused = std::get_if<http::HeadError>(&parsed_head)) {
+    co_await reply_locally(request, refused->status, refused->reason, false);
+    co_return false;
+  }
+  const auto& parsed = std::get<http::ParsedHead>(parsed_head);
+  const RequestHeader head = to_request_header(parsed);
+  // HTTP/1.0 with Transfer-Encoding: served, then the connection closes.
+  const bool keep_alive_asked = parsed.keep_alive && !parsed.close_after;
+  if (parsed.framing == http::BodyFraming::length &&
+      parsed.content_length > server.max_body_bytes) {
+    buffer_.consume(read.size);
+    co_return co_await reply_locally(
+        request, 413,
+        "request body larger than max_body_bytes (" + std::to_string(server.max_body_bytes) + ")",
+        false);
+  }
+  http::BodyDecoder body(parsed.framing, parsed.content_length, server.max_header_bytes);
+  buffer_.consume(read.size);  // `parsed` points into the buffer: not used below
 
-  auto& head = parser.get();
   request.client_version = head.version();
-  request.head_request = head.method() == http::verb::head;
+  request.head_request = head.method() == beast_http::verb::head;
   request.method = std::string(head.method_string());
   const auto target = parse_request_target(head.target());
   if (!target) {
     request.path = std::string(head.target());
-    co_await reply_locally(request, 400,
-                           "request target '" + request.path + "' cannot be forwarded", false);
+    co_await reply_locally(
+        request, 400, "request target '" + excerpt(request.path) + "' cannot be forwarded", false);
     co_return false;
   }
   request.path = target->path;
   const std::string host =
-      target->authority.empty() ? std::string(head[http::field::host]) : target->authority;
-  const bool client_keep_alive = head.keep_alive();
-  if (head.version() >= 11 && head.find(http::field::host) == head.end()) {
+      target->authority.empty() ? std::string(head[beast_http::field::host]) : target->authority;
+  const bool client_keep_alive = keep_alive_asked;
+  if (head.version() >= 11 && head.find(beast_http::field::host) == head.end()) {
     co_await reply_locally(request, 400, "HTTP/1.1 request without a Host header", false);
     co_return false;
   }
@@ -129,9 +158,10 @@ asio::awaitable<bool> ClientSession::serve_one() {
   // Route.
   const config::RouteConfig* route = request.snapshot->routes.match(host, target->path);
   if (route == nullptr) {
-    co_return co_await reply_locally(
-        request, 404, "no route for host '" + host + "' and path '" + target->path + "'",
-        client_keep_alive && parser.is_done());
+    co_return co_await reply_locally(request, 404,
+                                     "no route for host '" + host.substr(0, 64) + "' and path '" +
+                                         target->path.substr(0, 64) + "'",
+                                     client_keep_alive && body.done());
   }
   request.route_name = route->name;
   const auto route_index =
@@ -140,7 +170,7 @@ asio::awaitable<bool> ClientSession::serve_one() {
   const metrics::InflightScope inflight(*request.route_metrics, worker_.index);
 
   // Decide, then do: the plan is a plain value; the stages below execute it.
-  decide_faults(request, *route, parser, host);
+  decide_faults(request, *route, head, host);
   std::optional<FaultInProgress> fault_in_progress;
   if (!request.plan.empty()) {
     if (worker_.faults->begin_fault()) {
@@ -158,7 +188,7 @@ asio::awaitable<bool> ClientSession::serve_one() {
   // Request-phase faults.
   if (request.plan.request_delay.count() > 0) co_await wait_on_purpose(request.plan.request_delay);
   if (request.plan.terminal) {
-    co_return co_await execute_terminal(request, client_keep_alive && parser.is_done());
+    co_return co_await execute_terminal(request, client_keep_alive && body.done());
   }
 
   // Exchange with the upstream; the response-phase faults act inside it.
@@ -168,23 +198,25 @@ asio::awaitable<bool> ClientSession::serve_one() {
   const ForwardingInfo forwarding{
       client_address_, host, head.version(),
       host.empty() ? std::string_view(upstream_authority) : std::string_view(host)};
-  // The framing comes from what the parser saw, never from what the client's fields
+  // The framing comes from what the parser read, never from what the client's fields
   // say after hop-by-hop removal (see HopByHopFilter on request smuggling).
-  const Framing request_framing{parser.chunked(), to_std(parser.content_length())};
+  const Framing request_framing{body.framing() == http::BodyFraming::chunked,
+                                body.framing() == http::BodyFraming::length
+                                    ? std::optional<std::uint64_t>(body.remaining())
+                                    : std::nullopt};
   write_request_head(head, target->origin_form, forwarding, request_framing, request_head_);
   co_return co_await forward(
-      request, ForwardPlan{*route, route_index, parser, client_keep_alive, !parser.is_done()});
+      request, ForwardPlan{*route, route_index, head, body, client_keep_alive, !body.done()});
 }
 
 // The active profile's rules, plus those the request's headers force when header_control
 // is on. Requests on a profile without rules draw no random numbers.
 void ClientSession::decide_faults(RequestContext& request, const config::RouteConfig& route,
-                                  const RequestParser& parser, std::string_view host) {
+                                  const RequestHeader& head, std::string_view host) {
   const Snapshot& snapshot = *request.snapshot;
   if (!snapshot.faults_enabled) return;  // the kill switch
   const bool header_control = snapshot.config->faults.header_control;
   if (snapshot.active_profile->rules.empty() && !header_control) return;
-  const auto& head = parser.get();
   for (const auto& field : head) request.headers.push_back({field.name_string(), field.value()});
   const faults::RequestView view{head.method_string(), request.path, host, route.name,
                                  request.headers};
@@ -195,26 +227,6 @@ void ClientSession::decide_faults(RequestContext& request, const config::RouteCo
   }
   request.rng = worker_.faults->next_request_rng();
   request.plan = faults::decide(*snapshot.active_profile, view, request.rng, control.rules);
-}
-
-// The request head could not be read: say why when it helps the client.
-asio::awaitable<bool> ClientSession::answer_unreadable_request(RequestContext& request,
-                                                               const error_code& ec) {
-  const auto& server = request.snapshot->config->server;
-  if (ec == http::error::header_limit) {
-    co_await reply_locally(request, 431,
-                           "request header larger than max_header_bytes (" +
-                               std::to_string(server.max_header_bytes) + ")",
-                           false);
-  } else if (ec == http::error::body_limit) {
-    co_await reply_locally(
-        request, 413,
-        "request body larger than max_body_bytes (" + std::to_string(server.max_body_bytes) + ")",
-        false);
-  } else if (!is_disconnect(ec)) {
-    co_await reply_locally(request, 400, "malformed request: " + ec.message(), false);
-  }
-  co_return false;  // a timed-out or vanished client gets nothing: the socket is gone
 }
 
 // A response faultline makes itself (no route, upstream failures, bad requests).
@@ -231,8 +243,9 @@ asio::awaitable<bool> ClientSession::reply_locally(RequestContext& request, unsi
 
 asio::awaitable<bool> ClientSession::write_local(RequestContext& request, LocalResponse local) {
   const bool keep_alive = local.keep_alive && !worker_.draining;
-  http::response<http::string_body> response{static_cast<http::status>(local.status), 11};
-  response.set(http::field::server, "faultline");
+  beast_http::response<beast_http::string_body> response{
+      static_cast<beast_http::status>(local.status), 11};
+  response.set(beast_http::field::server, "faultline");
   for (const auto& [name, value] : local.headers) response.set(name, value);
   response.body() = std::move(local.body);
   response.prepare_payload();
@@ -240,7 +253,7 @@ asio::awaitable<bool> ClientSession::write_local(RequestContext& request, LocalR
   response.keep_alive(keep_alive);
   auto [ec, n] =
       co_await timed(slot_.client_write_deadline, request.snapshot->config->server.header_timeout,
-                     http::async_write(client_, response, nothrow));
+                     beast_http::async_write(client_, response, nothrow));
   request.log.status = local.status;
   request.log.bytes_out = response.body().size();
   request.count_bytes(metrics::Side::client, metrics::Direction::out, request.log.bytes_out);

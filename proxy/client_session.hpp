@@ -17,12 +17,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/message.hpp>
 
 #include "proxy/exchange_rules.hpp"
 #include "proxy/request_context.hpp"
 #include "proxy/upstream_pool.hpp"
+#include "proxy/wire_io.hpp"
 #include "proxy/worker_state.hpp"
 
 namespace faultline::config {
@@ -32,8 +32,8 @@ struct ServerConfig;
 
 namespace faultline::proxy {
 
-using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
-using ResponseParser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+using RequestHeader = boost::beast::http::request_header<>;
+using ResponseHeader = boost::beast::http::response_header<>;
 using boost::system::error_code;
 
 // The peer went away (or was closed under us): there is nobody to answer.
@@ -49,8 +49,10 @@ struct LocalResponse {
 
 struct RequestBodyResult {
   bool complete = false;
-  error_code client_error;    // reading the client's body (body_limit: too large)
-  error_code upstream_error;  // writing it upstream
+  error_code client_error;      // reading the client's body
+  std::string framing_error;    // the client's body broke the rules, or max_body_bytes
+  unsigned refusal_status = 0;  // with framing_error: 400, or 413
+  error_code upstream_error;    // writing it upstream
   std::uint64_t bytes = 0;
 };
 
@@ -61,6 +63,7 @@ struct ResponseResult {
   bool close_client = false;
   bool upstream_header_received = false;
   error_code upstream_error;
+  std::string protocol_error;  // the upstream's response broke the rules (a 502 if unsent)
   error_code client_error;
   unsigned status = 0;
   std::uint64_t bytes = 0;  // body bytes sent to the client
@@ -78,9 +81,18 @@ struct ExchangeState {
 struct ForwardPlan {
   const config::RouteConfig& route;
   std::size_t route_index;
-  RequestParser& parser;
+  const RequestHeader& head;
+  http::BodyDecoder& body;  // the request body, as it is read
   bool client_keep_alive;
   bool has_body;
+};
+
+// The final response's head, as the upstream sent it, and how its body is read.
+struct UpstreamHead {
+  ResponseHeader head;
+  http::BodyDecoder body;
+  std::optional<std::uint64_t> declared_length;  // its Content-Length, if it has one
+  bool reusable = false;  // the upstream keeps the connection open after this response
 };
 
 class ClientSession {
@@ -94,9 +106,7 @@ class ClientSession {
   boost::asio::awaitable<bool> wait_for_request_bytes(bool first);
   boost::asio::awaitable<bool> serve_one();
   void decide_faults(RequestContext& request, const config::RouteConfig& route,
-                     const RequestParser& parser, std::string_view host);
-  boost::asio::awaitable<bool> answer_unreadable_request(RequestContext& request,
-                                                         const error_code& ec);
+                     const RequestHeader& head, std::string_view host);
   boost::asio::awaitable<bool> reply_locally(RequestContext& request, unsigned status,
                                              std::string reason, bool keep_alive);
   boost::asio::awaitable<bool> write_local(RequestContext& request, LocalResponse response);
@@ -126,7 +136,7 @@ class ClientSession {
   boost::asio::awaitable<bool> forward_interim_responses(RequestContext& request,
                                                          const config::RouteConfig& route,
                                                          UpstreamConnection& upstream,
-                                                         std::optional<ResponseParser>& parser,
+                                                         UpstreamHead& final_head,
                                                          ResponseResult& result);
   ResponseResult finish_response(ResponseResult result, ExchangeState& exchange,
                                  UpstreamConnection& upstream);
@@ -137,6 +147,9 @@ class ClientSession {
   SessionSlot slot_;
   std::string client_address_;
   std::string request_head_, response_head_;  // serialized heads, reused across requests
+  // When the head being read must be complete: header_timeout from the connection's
+  // start, or from the first byte of a keep-alive request.
+  Clock::time_point head_deadline_;
 };
 
 }  // namespace faultline::proxy

@@ -45,7 +45,9 @@ struct ProxyServer::Impl {
         live(config, std::move(config_path), metrics, faults),
         workers(config->server.threads),
         admin_api(metrics, live),
-        admin(config->admin.listen, admin_api) {}
+        admin(config->admin.listen, admin_api,
+              http::ServerLimits{config->server.header_timeout, config->server.max_header_bytes,
+                                 http::ServerLimits{}.max_body_bytes}) {}
   // Idle upstream sockets close while their loops exist; then the loops go, destroying
   // any unfinished session (which unregisters from its still-living WorkerState).
   ~Impl() {

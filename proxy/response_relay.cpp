@@ -6,7 +6,6 @@
 #include <span>
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/http.hpp>
 
 #include "config/config.hpp"
 #include "proxy/body_shaping.hpp"
@@ -18,34 +17,60 @@
 namespace faultline::proxy {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 
 namespace {
 
-constexpr std::uint32_t kMaxUpstreamHeaderBytes = 64 * 1024;
+// A response head (and a chunk-size line or trailer section) from the upstream may be this
+// large; beyond it the response is refused with a 502, not buffered.
+constexpr std::size_t kMaxUpstreamHeaderBytes = 64 * 1024;
 
 }  // namespace
 
-// 100 Continue, 103 Early Hints: passed on while waiting for the final response. Leaves
-// `parser` holding the final head; false when the exchange is over (result says why).
-asio::awaitable<bool> ClientSession::forward_interim_responses(
-    RequestContext& request, const config::RouteConfig& route, UpstreamConnection& upstream,
-    std::optional<ResponseParser>& parser, ResponseResult& result) {
+// 100 Continue, 103 Early Hints: passed on to an HTTP/1.1 client while waiting for the
+// final response; an HTTP/1.0 client knows none and gets only the final one. Leaves
+// `final_head` holding the final head; false when the exchange is over (result says why).
+asio::awaitable<bool> ClientSession::forward_interim_responses(RequestContext& request,
+                                                               const config::RouteConfig& route,
+                                                               UpstreamConnection& upstream,
+                                                               UpstreamHead& final_head,
+                                                               ResponseResult& result) {
   for (;;) {
-    parser.emplace();
-    parser->header_limit(kMaxUpstreamHeaderBytes);
-    parser->body_limit(boost::none);
-    if (request.head_request) parser->skip(true);
-    auto [ec, n] =
-        co_await timed(slot_.upstream_read_deadline, route.request_timeout,
-                       http::async_read_header(upstream.socket, upstream.buffer, *parser, nothrow));
-    if (ec) {
-      result.upstream_error = ec;
+    const HeadRead read =
+        co_await read_head(upstream.socket, upstream.buffer, kMaxUpstreamHeaderBytes,
+                           slot_.upstream_read_deadline, Clock::now() + route.request_timeout);
+    if (read.too_large) {
+      result.protocol_error =
+          "a response head larger than " + std::to_string(kMaxUpstreamHeaderBytes / 1024) + " KiB";
       co_return false;
     }
-    const unsigned status = parser->get().result_int();
-    if (status < 100 || status >= 200 || status == 101) co_return true;
-    write_response_head(parser->get(), Framing{}, ConnectionDirective::none, response_head_);
+    if (read.error) {
+      result.upstream_error = read.error;
+      co_return false;
+    }
+    const std::string_view text(static_cast<const char*>(upstream.buffer.data().data()), read.size);
+    const http::HeadResult parsed_head = http::parse_head(text, http::HeadKind::response);
+    if (const auto* refused = std::get_if<http::HeadError>(&parsed_head)) {
+      result.protocol_error = refused->reason;
+      co_return false;
+    }
+    const auto& parsed = std::get<http::ParsedHead>(parsed_head);
+    final_head.head = to_response_header(parsed);
+    const unsigned status = parsed.status;
+    if (status < 100 || status >= 200 || status == 101) {
+      // RFC 9112 §6.3: a response to HEAD, a 204 and a 304 have no body, whatever they say.
+      const bool bodyless = request.head_request || status == 204 || status == 304 || status == 101;
+      const http::BodyFraming framing = bodyless ? http::BodyFraming::none : parsed.framing;
+      final_head.body = http::BodyDecoder(framing, parsed.content_length, kMaxUpstreamHeaderBytes);
+      if (parsed.framing == http::BodyFraming::length)
+        final_head.declared_length = parsed.content_length;
+      final_head.reusable =
+          parsed.keep_alive && !parsed.close_after && framing != http::BodyFraming::until_close;
+      upstream.buffer.consume(read.size);
+      co_return true;
+    }
+    upstream.buffer.consume(read.size);
+    if (request.client_version < 11) continue;
+    write_response_head(final_head.head, Framing{}, ConnectionDirective::none, response_head_);
     auto [wec, m] =
         co_await timed(slot_.client_write_deadline, route.request_timeout,
                        asio::async_write(client_, asio::buffer(response_head_), nothrow));
@@ -63,8 +88,8 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
   const config::RouteConfig& route = forward.route;
   const faults::FaultPlan& plan = request.plan;
   ResponseResult result;
-  std::optional<ResponseParser> parser;
-  if (!co_await forward_interim_responses(request, route, upstream, parser, result)) {
+  UpstreamHead upstream_head;
+  if (!co_await forward_interim_responses(request, route, upstream, upstream_head, result)) {
     if (result.upstream_error && exchange.request_failed) {
       result.upstream_error = asio::error::operation_aborted;
     }
@@ -72,13 +97,12 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
   }
   result.upstream_header_received = true;
 
-  auto& response = parser->get();
+  auto& response = upstream_head.head;
   if (response.result_int() == 101) {
     result.status = 101;
-    result.upstream_error = http::error::bad_version;  // Upgrade was never forwarded
+    result.protocol_error = "101 Switching Protocols (Upgrade is not forwarded)";
     co_return finish_response(result, exchange, upstream);
   }
-  const bool upstream_keep_alive = response.keep_alive();
 
   // Head hook: modify rewrites the status and fields; a replaced body drops the
   // upstream's (read to its end so the connection stays reusable) and sends its own.
@@ -87,7 +111,7 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
   const std::optional<std::string>& replacement = plan.modify ? plan.modify->body : std::nullopt;
   const bool bodyless = request.head_request || result.status == 204 || result.status == 304;
   const auto content_length = replacement ? std::optional<std::uint64_t>(replacement->size())
-                                          : to_std(parser->content_length());
+                                          : upstream_head.declared_length;
   const ResponseFraming out = frame_response(request.client_version, bodyless, content_length,
                                              forward.client_keep_alive, worker_.draining);
   result.close_client = out.close_client;
@@ -98,30 +122,40 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
   BodyShaping shaping(plan, request.rng, content_length);
   const bool relay_upstream_body = !bodyless && !replacement;
 
-  // The head goes out with the first piece of the body, in one write.
+  // The head goes out with the first piece of the body when that came with it, else alone
+  // at once: a slow first byte never holds the head back.
   BorrowedBuffer piece(worker_.buffers);
   BodyFramer framer(out.framing.chunked);
-  auto& body = response.body();
+  http::BodyDecoder& decoder = upstream_head.body;
   bool last = false;
   while (!last) {
     std::string_view received;
-    if (!parser->is_done()) {
+    if (!decoder.done()) {
+      if (!result.header_sent && upstream.buffer.size() == 0 && relay_upstream_body) {
+        auto [wec, m] =
+            co_await timed(slot_.client_write_deadline, route.request_timeout,
+                           asio::async_write(client_, asio::buffer(response_head_), nothrow));
+        if (wec) {
+          result.client_error = wec;
+          co_return finish_response(result, exchange, upstream);
+        }
+        result.header_sent = true;
+      }
       // A dropped body is read at full speed: throttling applies to what the client gets.
       const std::size_t want =
           relay_upstream_body ? shaping.piece_size(RelayBuffers::kSize) : RelayBuffers::kSize;
-      body.data = piece.data();
-      body.size = want;
-      auto [ec, n] =
-          co_await timed(slot_.upstream_read_deadline, route.request_timeout,
-                         http::async_read(upstream.socket, upstream.buffer, *parser, nothrow));
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) {
-        result.upstream_error = exchange.request_failed ? asio::error::operation_aborted : ec;
+      const BodyPiece read =
+          co_await read_body_piece(upstream.socket, upstream.buffer, decoder, piece.data(), want,
+                                   slot_.upstream_read_deadline, route.request_timeout);
+      if (read.error || !read.framing_error.empty()) {
+        result.upstream_error =
+            exchange.request_failed ? asio::error::operation_aborted : read.error;
+        if (!read.framing_error.empty()) result.protocol_error = read.framing_error;
         co_return finish_response(result, exchange, upstream);
       }
-      received = std::string_view(piece.data(), want - body.size);
+      received = std::string_view(piece.data(), read.size);
     }
-    last = parser->is_done();
+    last = decoder.done();
     if (last) result.upstream_done = Clock::now();
     if (!relay_upstream_body) {
       if (!last) continue;  // the client gets no body, or modify's: drop the upstream's
@@ -163,7 +197,7 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
     }
   }
   result.complete = true;
-  result.upstream_reusable = upstream_keep_alive && parser->is_done();
+  result.upstream_reusable = upstream_head.reusable && decoder.done();
   co_return finish_response(result, exchange, upstream);
 }
 

@@ -16,7 +16,7 @@
 namespace faultline::proxy {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
@@ -37,17 +37,17 @@ class UpstreamWatch {
 };
 
 bool is_upstream_close(const error_code& ec) {
-  return ec == asio::error::eof || ec == http::error::end_of_stream ||
+  return ec == asio::error::eof || ec == beast_http::error::end_of_stream ||
          ec == asio::error::connection_reset;
 }
 
 // The error of a failed exchange, in the terms answer_upstream_failure() takes.
 UpstreamFailure classify(const error_code& ec, bool header_received) {
   if (ec == asio::error::timed_out) return UpstreamFailure::timeout;
-  if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+  if (ec.category() == beast_http::make_error_code(beast_http::error::bad_version).category()) {
     return UpstreamFailure::protocol;
   }
-  if (!header_received && (ec == asio::error::eof || ec == http::error::end_of_stream)) {
+  if (!header_received && (ec == asio::error::eof || ec == beast_http::error::end_of_stream)) {
     return UpstreamFailure::closed;
   }
   return UpstreamFailure::broken;
@@ -108,9 +108,10 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
       response = co_await relay_response(request, forward, *upstream, exchange);
     }
 
-    const AttemptOutcome outcome{
-        upstream->reused, response.upstream_header_received, forward.has_body && body.bytes != 0,
-        static_cast<bool>(body.client_error), is_upstream_close(response.upstream_error)};
+    const AttemptOutcome outcome{upstream->reused, response.upstream_header_received,
+                                 forward.has_body && body.bytes != 0,
+                                 body.client_error || !body.framing_error.empty(),
+                                 is_upstream_close(response.upstream_error)};
     if (may_retry(outcome, attempt)) continue;  // the upstream closed an idle connection
 
     request.log.upstream_ms = milliseconds_between(
@@ -150,17 +151,14 @@ asio::awaitable<bool> ClientSession::answer_failed_exchange(RequestContext& requ
                                                             const RequestBodyResult& body,
                                                             const ResponseResult& response,
                                                             bool upstream_timed_out) {
-  const auto& server = request.snapshot->config->server;
-  if (body.client_error == http::error::body_limit) {
-    co_return co_await reply_locally(
-        request, 413,
-        "request body larger than max_body_bytes (" + std::to_string(server.max_body_bytes) + ")",
-        false);
+  if (!body.framing_error.empty()) {
+    co_await reply_locally(request, body.refusal_status, body.framing_error, false);
+    co_return false;
   }
   if (body.client_error) {
     if (!is_disconnect(body.client_error)) {
-      co_await reply_locally(request, 400, "malformed request body: " + body.client_error.message(),
-                             false);
+      co_await reply_locally(request, 400,
+                             "reading the request body: " + body.client_error.message(), false);
     } else {
       request.log.status = 0;  // the client left mid-upload: no status reached it
       request.record();
@@ -172,43 +170,58 @@ asio::awaitable<bool> ClientSession::answer_failed_exchange(RequestContext& requ
     request.record();
     co_return false;
   }
+  if (!response.protocol_error.empty()) {
+    auto answer = answer_upstream_failure(UpstreamFailure::protocol, forward.route.upstream.url,
+                                          response.protocol_error);
+    request.count_upstream_error(answer.metric);
+    co_return co_await reply_locally(request, answer.status, answer.reason,
+                                     forward.client_keep_alive && forward.body.done());
+  }
   error_code cause = response.upstream_error ? response.upstream_error : body.upstream_error;
   if (!cause) cause = asio::error::connection_aborted;
   if (upstream_timed_out) cause = asio::error::timed_out;
   auto answer = answer_upstream_failure(classify(cause, response.upstream_header_received),
                                         forward.route.upstream.url, cause.message());
   request.count_upstream_error(answer.metric);
-  const bool keep = forward.client_keep_alive && forward.parser.is_done() && !body.client_error;
+  const bool keep = forward.client_keep_alive && forward.body.done() && !body.client_error;
   co_return co_await reply_locally(request, answer.status, answer.reason, keep);
 }
 
-// Request body: client -> upstream, in relay-buffer pieces.
+// Request body: client -> upstream, each piece as soon as it is read. request_timeout
+// bounds each read and each write (a stall), never the whole upload.
 asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestContext& request,
                                                                      const ForwardPlan& forward,
                                                                      UpstreamConnection& upstream,
                                                                      ExchangeState& exchange) {
   RequestBodyResult result;
   BorrowedBuffer piece(worker_.buffers);
-  BodyFramer framer(forward.parser.chunked());
-  auto& body = forward.parser.get().body();
+  BodyFramer framer(forward.body.framing() == http::BodyFraming::chunked);
   const auto timeout = forward.route.request_timeout;
+  const std::uint64_t max_body = request.snapshot->config->server.max_body_bytes;
   bool last = false;
   while (!last) {
-    body.data = piece.data();
-    body.size = RelayBuffers::kSize;
-    auto [ec, n] = co_await timed(slot_.client_read_deadline, timeout,
-                                  http::async_read(client_, buffer_, forward.parser, nothrow));
-    if (ec == http::error::need_buffer) ec = {};
+    const BodyPiece read =
+        co_await read_body_piece(client_, buffer_, forward.body, piece.data(), RelayBuffers::kSize,
+                                 slot_.client_read_deadline, timeout);
     if (exchange.response_finished) co_return result;
-    if (ec) {
-      result.client_error = ec;
+    const bool too_large = result.bytes + read.size > max_body;
+    if (read.error || !read.framing_error.empty() || too_large) {
+      result.client_error = read.error;
+      if (too_large) {
+        result.refusal_status = 413;
+        result.framing_error =
+            "request body larger than max_body_bytes (" + std::to_string(max_body) + ")";
+      } else if (!read.framing_error.empty()) {
+        result.refusal_status = 400;
+        result.framing_error = "malformed request body: " + std::string(read.framing_error);
+      }
       exchange.request_failed = true;
       error_code ignored;
       upstream.socket.close(ignored);  // the upstream must not see half a request as whole
       co_return result;
     }
-    const std::string_view received(piece.data(), RelayBuffers::kSize - body.size);
-    last = forward.parser.is_done();
+    const std::string_view received(piece.data(), read.size);
+    last = read.last;
     BodyFramer::Buffers wire;
     const std::size_t count = framer.frame(received, last, wire, 0);
     result.bytes += received.size();

@@ -1,0 +1,143 @@
+#include "proxy/wire_io.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <boost/asio/buffer.hpp>
+
+#include "proxy/session_io.hpp"
+
+namespace faultline::proxy {
+
+namespace asio = boost::asio;
+namespace beast_http = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+// A head read asks for this much at a time: most heads arrive in one read.
+constexpr std::size_t kHeadReadSize = 4096;
+
+std::string_view view_of(const boost::beast::flat_buffer& buffer) {
+  const auto data = buffer.data();
+  return {static_cast<const char*>(data.data()), data.size()};
+}
+
+// Holds a slot deadline for the whole of a multi-read operation.
+class DeadlineScope {
+ public:
+  DeadlineScope(Clock::time_point& deadline, Clock::time_point until) : deadline_(deadline) {
+    deadline_ = until;
+  }
+  ~DeadlineScope() { deadline_ = Clock::time_point::max(); }
+  DeadlineScope(const DeadlineScope&) = delete;
+  DeadlineScope& operator=(const DeadlineScope&) = delete;
+
+ private:
+  Clock::time_point& deadline_;
+};
+
+}  // namespace
+
+asio::awaitable<HeadRead> read_head(asio::ip::tcp::socket& socket,
+                                    boost::beast::flat_buffer& buffer, std::size_t limit,
+                                    Clock::time_point& deadline, Clock::time_point until) {
+  HeadRead result;
+  std::size_t scanned = 0;
+  // One deadline for the whole head (a client dribbling a byte at a time gets no more
+  // time); a relay may move it meanwhile (the upload a response waits for).
+  const DeadlineScope scope(deadline, until);
+  for (;;) {
+    const std::string_view buffered = view_of(buffer);
+    // Only the first `limit` bytes may hold the head; what follows it may be its body.
+    const std::string_view window = buffered.substr(0, limit);
+    const std::size_t end = http::find_head_end(window, scanned);
+    if (end != std::string_view::npos) {
+      result.size = end;
+      co_return result;
+    }
+    if (buffered.size() >= limit) {
+      result.too_large = true;
+      co_return result;
+    }
+    scanned = buffered.size();
+    auto [ec, n] = co_await socket.async_read_some(
+        buffer.prepare(std::min(kHeadReadSize, limit - buffered.size())), nothrow);
+    if (ec) {
+      result.error = ec;
+      co_return result;
+    }
+    buffer.commit(n);
+  }
+}
+
+asio::awaitable<BodyPiece> read_body_piece(asio::ip::tcp::socket& socket,
+                                           boost::beast::flat_buffer& buffered,
+                                           http::BodyDecoder& decoder, char* destination,
+                                           std::size_t capacity, Clock::time_point& deadline,
+                                           Clock::duration timeout) {
+  BodyPiece piece;
+  while (!decoder.done()) {
+    std::size_t n = 0;
+    const bool from_buffer = buffered.size() != 0;
+    if (from_buffer) {
+      n = std::min(capacity, buffered.size());
+      std::memcpy(destination, buffered.data().data(), n);
+    } else {
+      std::size_t want = capacity;
+      if (decoder.framing() == http::BodyFraming::length) {
+        want = static_cast<std::size_t>(std::min<std::uint64_t>(want, decoder.remaining()));
+      }
+      auto [ec, got] = co_await timed(
+          deadline, timeout, socket.async_read_some(asio::buffer(destination, want), nothrow));
+      if (ec == asio::error::eof) {
+        decoder.end_of_input();
+        if (decoder.done()) break;
+      }
+      if (ec) {
+        piece.error = ec;
+        co_return piece;
+      }
+      n = got;
+    }
+    const auto step = decoder.decode(destination, n);
+    if (from_buffer) {
+      buffered.consume(step.consumed);
+    } else if (step.consumed < n) {
+      // The start of the next message, read along with the end of this body.
+      const std::size_t rest = n - step.consumed;
+      asio::buffer_copy(buffered.prepare(rest), asio::buffer(destination + step.consumed, rest));
+      buffered.commit(rest);
+    }
+    if (decoder.failed()) {
+      piece.framing_error = decoder.error();
+      co_return piece;
+    }
+    if (step.data != 0 || decoder.done()) {
+      piece.size = step.data;
+      break;
+    }
+  }
+  piece.last = decoder.done();
+  co_return piece;
+}
+
+beast_http::request_header<> to_request_header(const http::ParsedHead& parsed) {
+  beast_http::request_header<> head;
+  head.method_string(parsed.method);
+  head.target(parsed.target);
+  head.version(parsed.version);
+  for (const auto& field : parsed.fields) head.insert(field.name, field.value);
+  return head;
+}
+
+beast_http::response_header<> to_response_header(const http::ParsedHead& parsed) {
+  beast_http::response_header<> head;
+  head.result(parsed.status);
+  head.reason(parsed.reason);
+  head.version(parsed.version);
+  for (const auto& field : parsed.fields) head.insert(field.name, field.value);
+  return head;
+}
+
+}  // namespace faultline::proxy

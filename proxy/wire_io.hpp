@@ -1,0 +1,55 @@
+// Reading messages off a socket through the HTTP/1.1 rules of http/ (head_parser,
+// body_decoder): a head, bounded in size and in time as a whole, and body pieces read
+// straight into the caller's relay buffer, each read under its own (stall) deadline.
+// Included only by the session's translation units.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include "http/body_decoder.hpp"
+#include "http/head_parser.hpp"
+#include "proxy/worker_state.hpp"
+
+namespace faultline::proxy {
+
+struct HeadRead {
+  boost::system::error_code error;  // the socket's, or timed_out
+  std::size_t size = 0;             // of the head at the start of the buffer, when complete
+  bool too_large = false;           // no end of head within `limit` bytes
+};
+
+// Reads until `buffer` starts with a complete head of at most `limit` bytes (the request or
+// status line through the empty line). `deadline` is the slot's deadline for this socket,
+// set to `until` for the whole head.
+boost::asio::awaitable<HeadRead> read_head(boost::asio::ip::tcp::socket& socket,
+                                           boost::beast::flat_buffer& buffer, std::size_t limit,
+                                           Clock::time_point& deadline, Clock::time_point until);
+
+struct BodyPiece {
+  boost::system::error_code error;  // the socket's (eof before the end included)
+  std::string_view framing_error;   // the body broke the rules (chunk syntax, limits)
+  std::size_t size = 0;             // body bytes now at the start of the destination
+  bool last = false;                // the body is complete
+};
+
+// The next piece of body: first from `buffered` (bytes read past the head), then from the
+// socket, at most `capacity` bytes into `destination`. Bytes past the body's end go back to
+// `buffered` for the next message. `timeout` bounds this one read: a stall, not the body.
+boost::asio::awaitable<BodyPiece> read_body_piece(boost::asio::ip::tcp::socket& socket,
+                                                  boost::beast::flat_buffer& buffered,
+                                                  http::BodyDecoder& decoder, char* destination,
+                                                  std::size_t capacity, Clock::time_point& deadline,
+                                                  Clock::duration timeout);
+
+// Beast's header types for the parts that rewrite and forward heads (message_writer,
+// modify, fault decisions). The views in `parsed` must be alive for the call only.
+boost::beast::http::request_header<> to_request_header(const http::ParsedHead& parsed);
+boost::beast::http::response_header<> to_response_header(const http::ParsedHead& parsed);
+
+}  // namespace faultline::proxy
