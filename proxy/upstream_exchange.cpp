@@ -60,6 +60,7 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
   UpstreamPool& pool =
       worker_.pools->for_route(request.snapshot->config->routes, forward.route_index);
   for (int attempt = 1;; ++attempt) {
+    const UpstreamPool::Use pool_use(pool);
     std::unique_ptr<UpstreamConnection> upstream =
         attempt < kMaxAttempts ? pool.take_idle(forward.has_body) : nullptr;
     const Clock::time_point upstream_started = Clock::now();

@@ -54,9 +54,19 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(bool will_send_body)
   return nullptr;
 }
 
-void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
-  if (retired_ || idle_.size() >= max_idle_) return;  // closed by the destructor
-  connection->idle_since = std::chrono::steady_clock::now();
+void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection,
+                             std::chrono::steady_clock::time_point now) {
+  constexpr auto kDemandWindow = std::chrono::seconds(10);
+  if (now - window_start_ >= kDemandWindow) {
+    previous_peak_ = current_peak_;
+    current_peak_ = in_use_;
+    window_start_ = now;
+  }
+  const std::size_t keep = std::max({max_idle_, current_peak_, previous_peak_});
+  // Demand fell: the oldest idle connections go first.
+  if (idle_.size() > keep) idle_.erase(idle_.begin(), idle_.begin() + (idle_.size() - keep));
+  if (retired_ || idle_.size() >= keep) return;  // closed by the destructor
+  connection->idle_since = now;
   idle_.push_back(std::move(connection));
 }
 
