@@ -89,7 +89,7 @@ asio::awaitable<bool> ClientSession::wait_for_request_bytes(bool first) {
   slot_.idle = true;
   auto [ec, n] = co_await timed(slot_.client_read_deadline,
                                 first ? server.header_timeout : server.idle_timeout,
-                                client_.async_read_some(buffer_.prepare(4096), nothrow));
+                                client_.async_read_some(buffer_.prepare(1024), nothrow));
   slot_.idle = false;
   if (ec) co_return false;
   if (!first) head_deadline_ = Clock::now() + server.header_timeout;

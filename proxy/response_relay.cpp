@@ -130,6 +130,8 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
   bool last = false;
   while (!last) {
     std::string_view received;
+    char* writable = nullptr;             // where the body filter may edit `received`
+    std::size_t consume_after_write = 0;  // of upstream.buffer, once the piece is written
     if (!decoder.done()) {
       if (!result.header_sent && upstream.buffer.size() == 0 && relay_upstream_body) {
         auto [wec, m] =
@@ -145,7 +147,7 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
       const std::size_t want =
           relay_upstream_body ? shaping.piece_size(RelayBuffers::kSize) : RelayBuffers::kSize;
       const BodyPiece read =
-          co_await read_body_piece(upstream.socket, upstream.buffer, decoder, piece.data(), want,
+          co_await read_body_piece(upstream.socket, upstream.buffer, decoder, piece, want,
                                    slot_.upstream_read_deadline, route.request_timeout);
       if (read.error || !read.framing_error.empty()) {
         result.upstream_error =
@@ -153,11 +155,15 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
         if (!read.framing_error.empty()) result.protocol_error = read.framing_error;
         co_return finish_response(result, exchange, upstream);
       }
-      received = std::string_view(piece.data(), read.size);
+      writable = read.data;
+      received = std::string_view(read.data, read.size);
+      consume_after_write = read.buffered_bytes;
     }
     last = decoder.done();
     if (last) result.upstream_done = Clock::now();
     if (!relay_upstream_body) {
+      upstream.buffer.consume(consume_after_write);
+      consume_after_write = 0;
       if (!last) continue;  // the client gets no body, or modify's: drop the upstream's
       received = bodyless || !replacement ? std::string_view() : std::string_view(*replacement);
     }
@@ -166,9 +172,10 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
       // Corrupt flips bytes in place: the replacement (at most one buffer, as the loader
       // checks) is copied to the relay buffer first.
       std::copy(received.begin(), received.end(), piece.data());
-      received = std::string_view(piece.data(), received.size());
+      writable = piece.data();
+      received = std::string_view(writable, received.size());
     }
-    shaping.corrupt(piece.data(), received.size());
+    if (writable != nullptr) shaping.corrupt(writable, received.size());
     const bool truncated = shaping.truncate(received);
     BodyFramer::Buffers wire;
     std::size_t count = 0;
@@ -180,11 +187,15 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
       // Only waits before the upstream's last byte would inflate its measured time.
       if (!last) result.injected_wait += waited;
     }
-    if (count == 0 && !truncated) continue;
+    if (count == 0 && !truncated) {
+      upstream.buffer.consume(consume_after_write);
+      continue;
+    }
     auto [wec, m] = co_await timed(
         slot_.client_write_deadline, route.request_timeout,
         asio::async_write(client_, std::span<const asio::const_buffer>(wire.data(), count),
                           nothrow));
+    upstream.buffer.consume(consume_after_write);  // the piece is written: its bytes may go
     if (wec) {
       result.client_error = wec;
       co_return finish_response(result, exchange, upstream);

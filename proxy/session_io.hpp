@@ -29,14 +29,20 @@ boost::asio::awaitable<Result> timed(Clock::time_point& deadline, Clock::duratio
   co_return co_await std::move(operation);
 }
 
-// Gives a relay buffer back to the worker's free list on every exit path.
+// A relay buffer from the worker's free list, taken on first use (a body that came in with
+// its head never needs one) and given back on every exit path.
 class BorrowedBuffer {
  public:
-  explicit BorrowedBuffer(RelayBuffers& owner) : owner_(owner), buffer_(owner.take()) {}
-  ~BorrowedBuffer() { owner_.give_back(std::move(buffer_)); }
+  explicit BorrowedBuffer(RelayBuffers& owner) : owner_(owner) {}
+  ~BorrowedBuffer() {
+    if (buffer_) owner_.give_back(std::move(buffer_));
+  }
   BorrowedBuffer(const BorrowedBuffer&) = delete;
   BorrowedBuffer& operator=(const BorrowedBuffer&) = delete;
-  char* data() { return buffer_.get(); }
+  char* data() {
+    if (!buffer_) buffer_ = owner_.take();
+    return buffer_.get();
+  }
 
  private:
   RelayBuffers& owner_;

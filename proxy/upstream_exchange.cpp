@@ -202,7 +202,7 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
   bool last = false;
   while (!last) {
     const BodyPiece read =
-        co_await read_body_piece(client_, buffer_, forward.body, piece.data(), RelayBuffers::kSize,
+        co_await read_body_piece(client_, buffer_, forward.body, piece, RelayBuffers::kSize,
                                  slot_.client_read_deadline, timeout);
     if (exchange.response_finished) co_return result;
     const bool too_large = result.bytes + read.size > max_body;
@@ -221,16 +221,20 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
       upstream.socket.close(ignored);  // the upstream must not see half a request as whole
       co_return result;
     }
-    const std::string_view received(piece.data(), read.size);
+    const std::string_view received(read.data, read.size);
     last = read.last;
     BodyFramer::Buffers wire;
     const std::size_t count = framer.frame(received, last, wire, 0);
     result.bytes += received.size();
+    error_code wec;
+    if (count != 0) {
+      std::tie(wec, std::ignore) = co_await timed(
+          slot_.upstream_write_deadline, timeout,
+          asio::async_write(upstream.socket,
+                            std::span<const asio::const_buffer>(wire.data(), count), nothrow));
+    }
+    buffer_.consume(read.buffered_bytes);  // the piece is written: its bytes may go
     if (count == 0) continue;
-    auto [wec, m] = co_await timed(
-        slot_.upstream_write_deadline, timeout,
-        asio::async_write(upstream.socket, std::span<const asio::const_buffer>(wire.data(), count),
-                          nothrow));
     // The upstream's time to answer counts from the last byte of the request it got.
     if (slot_.upstream_read_deadline != Clock::time_point::max()) {
       slot_.upstream_read_deadline = Clock::now() + timeout;

@@ -14,6 +14,7 @@
 
 #include "http/body_decoder.hpp"
 #include "http/head_parser.hpp"
+#include "proxy/session_io.hpp"
 #include "proxy/worker_state.hpp"
 
 namespace faultline::proxy {
@@ -34,16 +35,21 @@ boost::asio::awaitable<HeadRead> read_head(boost::asio::ip::tcp::socket& socket,
 struct BodyPiece {
   boost::system::error_code error;  // the socket's (eof before the end included)
   std::string_view framing_error;   // the body broke the rules (chunk syntax, limits)
-  std::size_t size = 0;             // body bytes now at the start of the destination
-  bool last = false;                // the body is complete
+  char* data = nullptr;             // the piece's body bytes (writable: faults edit in place)
+  std::size_t size = 0;
+  bool last = false;  // the body is complete
+  // How many bytes at the front of `buffered` the piece was decoded from: consume them once
+  // `data` is no longer needed (it may point into `buffered`).
+  std::size_t buffered_bytes = 0;
 };
 
-// The next piece of body: first from `buffered` (bytes read past the head), then from the
-// socket, at most `capacity` bytes into `destination`. Bytes past the body's end go back to
-// `buffered` for the next message. `timeout` bounds this one read: a stall, not the body.
+// The next piece of body, at most `capacity` bytes: decoded in place from `buffered` (bytes
+// read past the head) while it has any, else read from the socket straight into `relay`
+// (taken only then). Bytes past the body's end stay in `buffered` for the next message.
+// `timeout` bounds this one read: a stall, not the body.
 boost::asio::awaitable<BodyPiece> read_body_piece(boost::asio::ip::tcp::socket& socket,
                                                   boost::beast::flat_buffer& buffered,
-                                                  http::BodyDecoder& decoder, char* destination,
+                                                  http::BodyDecoder& decoder, BorrowedBuffer& relay,
                                                   std::size_t capacity, Clock::time_point& deadline,
                                                   Clock::duration timeout);
 
