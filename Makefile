@@ -42,14 +42,14 @@ $(BUILD_ASAN)/build.ninja:
 test-asan: deps $(BUILD_ASAN)/build.ninja
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(BUILD_ASAN) $(CTEST_ARGS) -j 2
+	  ctest --test-dir $(BUILD_ASAN) $(CTEST_ARGS) -L asan
 
 $(BUILD_TSAN)/build.ninja:
 	cmake -S . -B $(BUILD_TSAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=thread
 
 test-tsan: deps $(BUILD_TSAN)/build.ninja
 	cmake --build $(BUILD_TSAN) -j $(JOBS)
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir $(BUILD_TSAN) $(CTEST_ARGS) -j 2
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir $(BUILD_TSAN) $(CTEST_ARGS) -L tsan
 
 format:
 	find app base toml net http echo config faults metrics loadgen proxy tests bench -name '*.cpp' -o -name '*.hpp' | xargs -r clang-format -i

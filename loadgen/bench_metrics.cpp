@@ -110,9 +110,9 @@ class MetricsPage final : public http::Handler {
   BenchCollectable collectable_;
 };
 
-class Endpoint final : public BenchMetricsEndpoint {
+class MetricsServer final : public BenchMetricsEndpoint {
  public:
-  Endpoint(const faultline::HostPort& listen, const LiveCounters& live)
+  MetricsServer(const faultline::HostPort& listen, const LiveCounters& live)
       : page_(live), server_(listen, page_) {
     server_.start();
   }
@@ -136,7 +136,7 @@ std::unique_ptr<BenchMetricsEndpoint> start_metrics_endpoint(const BenchPlan& pl
     return nullptr;
   }
   try {
-    return std::make_unique<Endpoint>(listen, live);
+    return std::make_unique<MetricsServer>(listen, live);
   } catch (const std::exception& e) {
     error = "--metrics-listen " + plan.metrics_listen + ": " + e.what();
     return nullptr;

@@ -24,10 +24,6 @@ std::string printf_string(const char* format, ...) {
   return text;
 }
 
-std::string percent(double fraction) {
-  return printf_string("%.2f%%", fraction * 100);
-}
-
 std::string count(std::uint64_t n) {
   return std::to_string(n);
 }
@@ -41,7 +37,7 @@ std::string summary(const RunResult& r) {
   const LatencySummary s = summarize_latency(r.latency);
   std::string out = "<section class=\"summary\">";
   out += tile("requests", count(r.total.requests), "requests");
-  out += tile("errors", count(r.total.errors()) + " (" + percent(r.total.error_rate()) + ")",
+  out += tile("errors", count(r.total.errors()) + " (" + format_percent(r.total.error_rate()) + ")",
               "errors");
   out += tile("requests/s", printf_string("%.1f", r.rps()), "rps");
   out += tile("mean", format_seconds(s.mean), "mean");
@@ -75,7 +71,7 @@ std::string stage_table(const RunResult& r) {
     out += st.last_good
                ? printf_string("Last good step: %.0f/s (P95 %s, errors %s). ", st.last_good->rate,
                                format_seconds(st.last_good->p95_seconds).c_str(),
-                               percent(st.last_good->error_rate).c_str())
+                               format_percent(st.last_good->error_rate).c_str())
                : std::string("No step held. ");
     out += st.broke_at ? printf_string("Broke at %.0f/s: ", st.broke_at->rate) +
                              html_escape(st.reason) + "."
@@ -120,7 +116,7 @@ std::string gates(const Verdict& verdict) {
     const bool is_rate = t.threshold.metric == ThresholdMetric::error_rate;
     out += std::string("<tr class=\"") + (t.passed ? "passed" : "failed") +
            "\"><td>threshold</td><td>" + html_escape(t.threshold.text) + "</td><td>" +
-           (is_rate ? percent(t.actual) : format_seconds(t.actual)) + "</td><td>" +
+           (is_rate ? format_percent(t.actual) : format_seconds(t.actual)) + "</td><td>" +
            (t.passed ? "passed" : "FAILED") + "</td></tr>\n";
   }
   for (const BaselineCheck& b : verdict.baseline) {

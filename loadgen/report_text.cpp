@@ -29,12 +29,6 @@ std::string errors_by_kind(const Tally& tally) {
   return text;
 }
 
-std::string percent(double fraction) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f%%", fraction * 100);
-  return text;
-}
-
 void append_drift(std::string& out, const std::vector<IntervalResult>& intervals,
                   const std::string& target) {
   if (intervals.size() < 2) return;
@@ -43,7 +37,8 @@ void append_drift(std::string& out, const std::vector<IntervalResult>& intervals
   const double p99_change = first.p99 > 0 ? (last.p99 / first.p99 - 1) * 100 : 0;
   append(out, "  drift (first vs last interval): p99 %s -> %s (%+.0f%%), errors %s -> %s%s\n",
          format_seconds(first.p99).c_str(), format_seconds(last.p99).c_str(), p99_change,
-         percent(first.error_rate()).c_str(), percent(last.error_rate()).c_str(), target.c_str());
+         format_percent(first.error_rate()).c_str(), format_percent(last.error_rate()).c_str(),
+         target.c_str());
 }
 
 // Which share of a larger run this is (--shard), or what `bench merge` added up.
@@ -120,14 +115,14 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
     append(out, "  Late (waited for a free connection): %llu\n",
            static_cast<unsigned long long>(r.total.late));
   append(out, "Requests/sec: %10.2f\n", r.rps());
-  append(out, "Error rate:   %10s\n", percent(r.total.error_rate()).c_str());
+  append(out, "Error rate:   %10s\n", format_percent(r.total.error_rate()).c_str());
 
   if (r.stress) {
     const StressOutcome& st = *r.stress;
     if (st.last_good)
       append(out, "Stress: last good step %.0f/s (p95 %s, errors %s)\n", st.last_good->rate,
              format_seconds(st.last_good->p95_seconds).c_str(),
-             percent(st.last_good->error_rate).c_str());
+             format_percent(st.last_good->error_rate).c_str());
     else
       append(out, "Stress: no step held\n");
     if (st.broke_at)
@@ -139,7 +134,7 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
     const bool is_rate = t.threshold.metric == ThresholdMetric::error_rate;
     append(out, "Threshold %-22s %s (actual %s)\n", t.threshold.text.c_str(),
            t.passed ? "passed" : "FAILED",
-           is_rate ? percent(t.actual).c_str() : format_seconds(t.actual).c_str());
+           is_rate ? format_percent(t.actual).c_str() : format_seconds(t.actual).c_str());
   }
   for (const BaselineCheck& b : verdict.baseline) {
     const bool is_rps = b.metric == "rps";
@@ -160,8 +155,8 @@ std::string progress_line(double elapsed, double total, double rate, std::uint64
   const double error_rate =
       requests == 0 ? 0 : static_cast<double>(errors) / static_cast<double>(requests);
   std::snprintf(line, sizeof line, "[%6.1fs/%.1fs] %9.1f req/s  errors %llu (%s)  p99 %s", elapsed,
-                total, rate, static_cast<unsigned long long>(errors), percent(error_rate).c_str(),
-                format_seconds(p99).c_str());
+                total, rate, static_cast<unsigned long long>(errors),
+                format_percent(error_rate).c_str(), format_seconds(p99).c_str());
   return line;
 }
 

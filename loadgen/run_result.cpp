@@ -45,6 +45,12 @@ ThresholdInputs threshold_inputs(const RunResult& result) {
   return ThresholdInputs{s.p50, s.p95, s.p99, s.p999, s.max, s.mean, result.total.error_rate()};
 }
 
+std::string format_percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f%%", fraction * 100);
+  return text;
+}
+
 std::string format_seconds(double seconds) {
   char text[32];
   if (seconds < 0.001)

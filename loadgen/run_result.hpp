@@ -99,5 +99,7 @@ bool judge_stress_step(const StageResult& step, double rate, const StressSetting
 
 // "1.23ms", "950us", "2.50s": latency figures for people.
 std::string format_seconds(double seconds);
+// "12.34%": a fraction (error rates) for people.
+std::string format_percent(double fraction);
 
 }  // namespace faultline::loadgen

@@ -6,7 +6,7 @@
 
 namespace faultline::proxy {
 
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 
 namespace {
 
@@ -22,8 +22,8 @@ void for_each_list_element(std::string_view list, Visit visit) {
 
 // Every element of every line of a list field, joined, with `appended` last.
 template <class Name>
-std::string joined_list(const http::fields& fields, const HopByHopFilter& hop_by_hop, Name name,
-                        std::string_view appended) {
+std::string joined_list(const beast_http::fields& fields, const HopByHopFilter& hop_by_hop,
+                        Name name, std::string_view appended) {
   std::string joined;
   auto append = [&joined](std::string_view element) {
     if (!joined.empty()) joined += ", ";
@@ -37,7 +37,8 @@ std::string joined_list(const http::fields& fields, const HopByHopFilter& hop_by
   return joined;
 }
 
-bool present(const http::fields& fields, const HopByHopFilter& hop_by_hop, std::string_view name) {
+bool present(const beast_http::fields& fields, const HopByHopFilter& hop_by_hop,
+             std::string_view name) {
   auto [first, last] = fields.equal_range(name);
   for (auto it = first; it != last; ++it) {
     if (!hop_by_hop.is_hop_by_hop(*it)) return true;
@@ -51,8 +52,8 @@ std::string_view via_entry(unsigned http_version) {
 
 }  // namespace
 
-HopByHopFilter::HopByHopFilter(const http::fields& fields) {
-  auto [first, last] = fields.equal_range(http::field::connection);
+HopByHopFilter::HopByHopFilter(const beast_http::fields& fields) {
+  auto [first, last] = fields.equal_range(beast_http::field::connection);
   for (auto it = first; it != last; ++it) {
     for_each_list_element(it->value(), [this](std::string_view token) {
       // Connection may not name Host or Content-Length away: a client could otherwise
@@ -65,14 +66,14 @@ HopByHopFilter::HopByHopFilter(const http::fields& fields) {
   }
 }
 
-bool HopByHopFilter::is_hop_by_hop(const http::fields::value_type& field) const {
+bool HopByHopFilter::is_hop_by_hop(const beast_http::fields::value_type& field) const {
   switch (field.name()) {
-    case http::field::connection:
-    case http::field::proxy_connection:
-    case http::field::keep_alive:
-    case http::field::te:
-    case http::field::transfer_encoding:
-    case http::field::upgrade:
+    case beast_http::field::connection:
+    case beast_http::field::proxy_connection:
+    case beast_http::field::keep_alive:
+    case beast_http::field::te:
+    case beast_http::field::transfer_encoding:
+    case beast_http::field::upgrade:
       return true;
     default:
       break;
@@ -83,8 +84,8 @@ bool HopByHopFilter::is_hop_by_hop(const http::fields::value_type& field) const 
   return false;
 }
 
-ForwardingFields forwarding_fields(const http::fields& fields, const HopByHopFilter& hop_by_hop,
-                                   const ForwardingInfo& info) {
+ForwardingFields forwarding_fields(const beast_http::fields& fields,
+                                   const HopByHopFilter& hop_by_hop, const ForwardingInfo& info) {
   ForwardingFields result;
   result.x_forwarded_for =
       joined_list(fields, hop_by_hop, std::string_view("X-Forwarded-For"), info.client_address);
@@ -92,13 +93,14 @@ ForwardingFields forwarding_fields(const http::fields& fields, const HopByHopFil
   if (!present(fields, hop_by_hop, "X-Forwarded-Host")) {
     result.x_forwarded_host = info.original_host;
   }
-  result.via = joined_list(fields, hop_by_hop, http::field::via, via_entry(info.http_version));
+  result.via =
+      joined_list(fields, hop_by_hop, beast_http::field::via, via_entry(info.http_version));
   return result;
 }
 
-std::string appended_via(const http::fields& fields, const HopByHopFilter& hop_by_hop,
+std::string appended_via(const beast_http::fields& fields, const HopByHopFilter& hop_by_hop,
                          unsigned http_version) {
-  return joined_list(fields, hop_by_hop, http::field::via, via_entry(http_version));
+  return joined_list(fields, hop_by_hop, beast_http::field::via, via_entry(http_version));
 }
 
 }  // namespace faultline::proxy

@@ -4,7 +4,7 @@
 
 namespace faultline::proxy {
 
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 
 namespace {
 
@@ -25,13 +25,13 @@ void append_framing(const Framing& framing, std::string& out) {
   }
 }
 
-bool is_framing(http::field name) {
-  return name == http::field::content_length || name == http::field::transfer_encoding;
+bool is_framing(beast_http::field name) {
+  return name == beast_http::field::content_length || name == beast_http::field::transfer_encoding;
 }
 
 }  // namespace
 
-void write_request_head(const http::request_header<>& head, std::string_view target,
+void write_request_head(const beast_http::request_header<>& head, std::string_view target,
                         const ForwardingInfo& forwarding, const Framing& framing,
                         std::string& out) {
   const HopByHopFilter hop_by_hop(head);
@@ -43,14 +43,15 @@ void write_request_head(const http::request_header<>& head, std::string_view tar
   out += " HTTP/1.1\r\n";
   for (const auto& field : head) {
     const auto name = field.name();
-    if (is_framing(name) || hop_by_hop.is_hop_by_hop(field) || name == http::field::via) continue;
-    if (name == http::field::unknown &&
+    if (is_framing(name) || hop_by_hop.is_hop_by_hop(field) || name == beast_http::field::via)
+      continue;
+    if (name == beast_http::field::unknown &&
         boost::beast::iequals(field.name_string(), "X-Forwarded-For")) {
       continue;
     }
     append_field(field.name_string(), field.value(), out);
   }
-  if (head.find(http::field::host) == head.end() && !forwarding.host_if_missing.empty()) {
+  if (head.find(beast_http::field::host) == head.end() && !forwarding.host_if_missing.empty()) {
     append_field("Host", forwarding.host_if_missing, out);
   }
   append_field("X-Forwarded-For", added.x_forwarded_for, out);
@@ -65,7 +66,7 @@ void write_request_head(const http::request_header<>& head, std::string_view tar
   out += "\r\n";
 }
 
-void write_response_head(const http::response_header<>& head, const Framing& framing,
+void write_response_head(const beast_http::response_header<>& head, const Framing& framing,
                          ConnectionDirective connection, std::string& out,
                          std::string_view injected) {
   const HopByHopFilter hop_by_hop(head);
@@ -82,7 +83,8 @@ void write_response_head(const http::response_header<>& head, const Framing& fra
   out += "\r\n";
   for (const auto& field : head) {
     const auto name = field.name();
-    if (is_framing(name) || hop_by_hop.is_hop_by_hop(field) || name == http::field::via) continue;
+    if (is_framing(name) || hop_by_hop.is_hop_by_hop(field) || name == beast_http::field::via)
+      continue;
     append_field(field.name_string(), field.value(), out);
   }
   append_field("Via", appended_via(head, hop_by_hop, head.version()), out);

@@ -2,9 +2,9 @@
 
 namespace faultline::proxy {
 
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 
-void apply_modify(const faults::Modify& modify, http::response_header<>& head) {
+void apply_modify(const faults::Modify& modify, beast_http::response_header<>& head) {
   if (modify.status) {
     head.result(static_cast<unsigned>(*modify.status));
     head.reason({});  // the upstream's phrase belonged to its own status
