@@ -23,11 +23,12 @@ unsigned status_of(const HeadResult& result) {
   return 0;
 }
 
-const ParsedHead& head_of(const HeadResult& result) {
-  static const ParsedHead none;
+// A copy: the result it comes from is a temporary. Its views point into the text of the
+// last request() or response() call.
+ParsedHead head_of(const HeadResult& result) {
   const auto* head = std::get_if<ParsedHead>(&result);
   EXPECT_NE(head, nullptr) << std::get<HeadError>(result).reason;
-  return head ? *head : none;
+  return head ? *head : ParsedHead{};
 }
 
 TEST(FindHeadEnd, FindsTheEmptyLineAcrossReads) {
@@ -91,7 +92,7 @@ TEST(ParseHead, TransferEncodingWithContentLengthIsRefused) {
 }
 
 TEST(ParseHead, Http10WithTransferEncodingIsUsedOnceThenClosed) {
-  const auto& head = head_of(
+  const ParsedHead head = head_of(
       request("Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n", "POST /once HTTP/1.0"));
   EXPECT_TRUE(head.close_after);
   EXPECT_TRUE(head.keep_alive);  // what the fields say; close_after overrides it
