@@ -39,7 +39,8 @@ class MonitorTest(BenchTestCase):
         self.assertAlmostEqual(samples[-1]["resident_bytes"], rss, delta=0.3 * rss)
         fds = len(os.listdir(f"/proc/{proxy.pid}/fd"))
         self.assertGreater(samples[-1]["open_fds"], 3)
-        self.assertLess(samples[-1]["open_fds"], fds + 64)
+        # At the last sample the run's 64 client connections may all still be open.
+        self.assertLessEqual(samples[-1]["open_fds"], fds + 64)
         for interval in report["intervals"]:
             figures = interval["monitor"]
             self.assertGreater(figures["cpu_percent"], 0, interval)
