@@ -79,20 +79,21 @@ asio::awaitable<void> ClientSession::run() {
 // head must then be complete header_timeout after the connection opened (the first
 // request) or after its first byte (the next ones).
 asio::awaitable<bool> ClientSession::wait_for_request_bytes(bool first) {
-  const auto& server = worker_.snapshot->config->server;
-  if (first) head_deadline_ = Clock::now() + server.header_timeout;
+  // Copied: a reload while this waits may free the snapshot these come from.
+  const Clock::duration header_timeout = worker_.snapshot->config->server.header_timeout;
+  const Clock::duration idle_timeout = worker_.snapshot->config->server.idle_timeout;
+  if (first) head_deadline_ = Clock::now() + header_timeout;
   if (buffer_.size() != 0) {
-    if (!first) head_deadline_ = Clock::now() + server.header_timeout;
+    if (!first) head_deadline_ = Clock::now() + header_timeout;
     co_return true;
   }
   if (worker_.draining) co_return false;
   slot_.idle = true;
-  auto [ec, n] = co_await timed(slot_.client_read_deadline,
-                                first ? server.header_timeout : server.idle_timeout,
+  auto [ec, n] = co_await timed(slot_.client_read_deadline, first ? header_timeout : idle_timeout,
                                 client_.async_read_some(buffer_.prepare(1024), nothrow));
   slot_.idle = false;
   if (ec) co_return false;
-  if (!first) head_deadline_ = Clock::now() + server.header_timeout;
+  if (!first) head_deadline_ = Clock::now() + header_timeout;
   buffer_.commit(n);
   worker_.metrics->network_bytes_add(worker_.index, metrics::Side::client, metrics::Direction::in,
                                      n);
