@@ -51,8 +51,8 @@ class TcpEchoUpstream:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
-        conn.settimeout(60)
         try:
+            conn.settimeout(60)
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.greeting:
                 conn.sendall(self.greeting)
@@ -115,8 +115,11 @@ class ToxiproxyApi:
         payload = raw
         if body is not None:
             payload = json.dumps(body).encode()
-        request_headers = [("User-Agent", self.USER_AGENT), ("Content-Type", "application/json")]
-        request_headers += headers or []
+        extra = headers or []
+        request_headers = [("Content-Type", "application/json")]
+        if not any(name.lower() == "user-agent" for name, _ in extra):
+            request_headers.insert(0, ("User-Agent", self.USER_AGENT))
+        request_headers += extra
         conn = HttpConnection(self.port)
         try:
             if payload is None and method in ("POST", "PATCH"):
