@@ -11,9 +11,9 @@
 
 #include "base/host_port.hpp"
 #include "faults/rng.hpp"
+#include "http/server.hpp"
 #include "metrics/process_metrics.hpp"
 #include "metrics/tcp_metrics.hpp"
-#include "http/server.hpp"
 #include "tcp/proxy_collection.hpp"
 #include "tcp/tcp_runtime.hpp"
 #include "tcp/toxiproxy_api.hpp"
@@ -120,14 +120,13 @@ int run_toxiproxy_command(int argc, char** argv) {
     return 2;
   }
   if (flags.version) {
-    std::printf("toxiproxy-server version %s\n",
-                tcp::toxiproxy_version(FAULTLINE_VERSION).c_str());
+    std::printf("toxiproxy-server version %s\n", tcp::toxiproxy_version(FAULTLINE_VERSION).c_str());
     return 0;
   }
   HostPort address;
-  const std::string listen =
-      flags.host.find(':') != std::string::npos ? "[" + flags.host + "]:" + flags.port
-                                                : flags.host + ":" + flags.port;
+  const std::string listen = flags.host.find(':') != std::string::npos
+                                 ? "[" + flags.host + "]:" + flags.port
+                                 : flags.host + ":" + flags.port;
   if (auto problem = parse_listen_address(listen, address); !problem.empty()) {
     std::fprintf(stderr, "faultline toxiproxy: -host/-port %s: %s\n", listen.c_str(),
                  problem.c_str());

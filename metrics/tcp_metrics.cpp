@@ -57,7 +57,8 @@ TcpProxyMetrics& TcpMetrics::proxy(std::string_view name) {
   auto it = proxies_.find(name);
   if (it == proxies_.end()) {
     it = proxies_
-             .emplace(std::string(name), std::make_unique<TcpProxyMetrics>(std::string(name), stripes_))
+             .emplace(std::string(name),
+                      std::make_unique<TcpProxyMetrics>(std::string(name), stripes_))
              .first;
   }
   return *it->second;
@@ -75,17 +76,23 @@ StripedCounter& TcpMetrics::faults_injected(std::string_view proxy, std::string_
 std::vector<MetricFamily> TcpMetrics::Collect() const {
   MetricFamily connections{"faultline_tcp_connections_total",
                            "TCP connections accepted by a TCP proxy, by how they ended",
-                           MetricType::Counter, {}};
-  MetricFamily active{"faultline_tcp_active_connections", "TCP connections open now",
-                      MetricType::Gauge, {}};
-  MetricFamily bytes{"faultline_tcp_bytes_total",
-                     "Bytes relayed: upstream = read from clients, downstream = read from upstreams",
-                     MetricType::Counter, {}};
+                           MetricType::Counter,
+                           {}};
+  MetricFamily active{
+      "faultline_tcp_active_connections", "TCP connections open now", MetricType::Gauge, {}};
+  MetricFamily bytes{
+      "faultline_tcp_bytes_total",
+      "Bytes relayed: upstream = read from clients, downstream = read from upstreams",
+      MetricType::Counter,
+      {}};
   MetricFamily connect{"faultline_tcp_connect_duration_seconds",
-                       "Time to connect to the upstream", MetricType::Histogram, {}};
+                       "Time to connect to the upstream",
+                       MetricType::Histogram,
+                       {}};
   MetricFamily faults{"faultline_tcp_faults_injected_total",
                       "TCP faults applied to connections (a rule or toxic reaching a connection)",
-                      MetricType::Counter, {}};
+                      MetricType::Counter,
+                      {}};
   std::lock_guard lock(mutex_);
   for (const auto& [name, proxy] : proxies_) {
     for (std::size_t o = 0; o < kTcpOutcomeCount; ++o) {
@@ -98,7 +105,8 @@ std::vector<MetricFamily> TcpMetrics::Collect() const {
     a.gauge.value = static_cast<double>(proxy->active());
     active.metric.push_back(std::move(a));
     for (std::size_t d = 0; d < kTcpDirectionCount; ++d) {
-      ClientMetric m = with_labels({{"proxy", name}, {"direction", std::string(direction_name(d))}});
+      ClientMetric m =
+          with_labels({{"proxy", name}, {"direction", std::string(direction_name(d))}});
       m.counter.value = static_cast<double>(proxy->bytes(static_cast<TcpDirection>(d)));
       bytes.metric.push_back(std::move(m));
     }
@@ -108,7 +116,8 @@ std::vector<MetricFamily> TcpMetrics::Collect() const {
     h.histogram.sample_sum = classic.sum_seconds;
     for (std::size_t i = 0; i < kBucketEdgesSeconds.size(); ++i)
       h.histogram.bucket.push_back({classic.cumulative[i], kBucketEdgesSeconds[i]});
-    h.histogram.bucket.push_back({classic.cumulative.back(), std::numeric_limits<double>::infinity()});
+    h.histogram.bucket.push_back(
+        {classic.cumulative.back(), std::numeric_limits<double>::infinity()});
     connect.metric.push_back(std::move(h));
   }
   for (const auto& [key, counter] : faults_) {

@@ -91,9 +91,9 @@ std::string float32(float value) {
   std::array<char, 64> buffer{};
   const float magnitude = std::fabs(value);
   const bool exponent = magnitude != 0 && (magnitude < 1e-6f || magnitude >= 1e21f);
-  auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                 exponent ? std::chars_format::scientific
-                                          : std::chars_format::fixed);
+  auto [end, ec] =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                    exponent ? std::chars_format::scientific : std::chars_format::fixed);
   std::string text(buffer.data(), end);
   if (exponent) {
     // Go writes at least two exponent digits ("1e-07"), as C does.
@@ -109,8 +109,8 @@ std::string float32(float value) {
 
 std::optional<json::value> parse(std::string_view body, std::string& error) {
   std::size_t start = 0;
-  while (start < body.size() && (body[start] == ' ' || body[start] == '\t' ||
-                                 body[start] == '\r' || body[start] == '\n')) {
+  while (start < body.size() && (body[start] == ' ' || body[start] == '\t' || body[start] == '\r' ||
+                                 body[start] == '\n')) {
     ++start;
   }
   if (start == body.size()) {
@@ -153,8 +153,8 @@ const json::value* member(const json::object& object, std::string_view key) {
   return found;
 }
 
-std::string read_string(const json::object& object, std::string_view key,
-                        std::string_view go_field, std::string& out) {
+std::string read_string(const json::object& object, std::string_view key, std::string_view go_field,
+                        std::string& out) {
   const json::value* value = member(object, key);
   if (value == nullptr || value->is_null()) return "";
   if (!value->is_string()) return field_error(*value, go_field, "string");
@@ -162,8 +162,8 @@ std::string read_string(const json::object& object, std::string_view key,
   return "";
 }
 
-std::string read_bool(const json::object& object, std::string_view key,
-                      std::string_view go_field, std::optional<bool>& out) {
+std::string read_bool(const json::object& object, std::string_view key, std::string_view go_field,
+                      std::optional<bool>& out) {
   const json::value* value = member(object, key);
   if (value == nullptr || value->is_null()) return "";
   if (!value->is_bool()) return field_error(*value, go_field, "bool");
@@ -185,8 +185,8 @@ std::string read_float32(const json::object& object, std::string_view key,
   return "";
 }
 
-std::string read_int64(const json::object& object, std::string_view key,
-                       std::string_view go_field, std::int64_t& out) {
+std::string read_int64(const json::object& object, std::string_view key, std::string_view go_field,
+                       std::int64_t& out) {
   const json::value* value = member(object, key);
   if (value == nullptr || value->is_null()) return "";
   if (value->is_int64()) {

@@ -31,11 +31,11 @@ struct ProxyState {
   std::string name;
   metrics::TcpProxyMetrics* metrics = nullptr;
   Duration connect_timeout{2'000'000};
-  std::uint64_t seed = 0;                   // decisions of connection n: Rng::for_request(seed, n)
+  std::uint64_t seed = 0;                  // decisions of connection n: Rng::for_request(seed, n)
   std::atomic<std::uint64_t> sequence{0};  // connections accepted so far
 
-  std::mutex mutex;      // guards everything below
-  std::string upstream;  // "host:port", dialled for each connection
+  std::mutex mutex;              // guards everything below
+  std::string upstream;          // "host:port", dialled for each connection
   std::uint64_t generation = 0;  // +1 on every stop: connections of an older one are refused
   std::shared_ptr<const ChainSnapshot> chains[2] = {std::make_shared<ChainSnapshot>(),
                                                     std::make_shared<ChainSnapshot>()};

@@ -71,9 +71,7 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
     proxy_->connections.erase(this);
   }
 
-  void begin() {
-    asio::co_spawn(client_.get_executor(), run(shared_from_this()), asio::detached);
-  }
+  void begin() { asio::co_spawn(client_.get_executor(), run(shared_from_this()), asio::detached); }
 
   void close() override {
     asio::post(client_.get_executor(), [self = shared_from_this()] { self->close_now(); });
@@ -118,7 +116,9 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
 
   Direction& direction(Stream stream) { return stream == Stream::upstream ? up_ : down_; }
 
-  static asio::awaitable<void> run(std::shared_ptr<Relay> self) { co_await self->connect_and_relay(); }
+  static asio::awaitable<void> run(std::shared_ptr<Relay> self) {
+    co_await self->connect_and_relay();
+  }
 
   asio::awaitable<void> connect_and_relay() {
     // Recorded here, on the worker's own thread: each metrics stripe has one writer.
@@ -147,7 +147,8 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
       co_return;
     }
     proxy_->metrics->connect_duration(
-        worker_, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
+        worker_,
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
     upstream_.set_option(tcp::no_delay(true), ignored);
     auto executor = client_.get_executor();
     for (Direction* d : {&up_, &down_}) {
@@ -192,8 +193,8 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
       }
       const std::size_t offset = d.read_end % kRingBytes;
       const std::size_t room = std::min<std::size_t>(kRingBytes - in_ring, kRingBytes - offset);
-      auto [ec, n] = co_await d.source->async_read_some(asio::buffer(d.ring.get() + offset, room),
-                                                       nothrow);
+      auto [ec, n] =
+          co_await d.source->async_read_some(asio::buffer(d.ring.get() + offset, room), nothrow);
       if (closed_) co_return;
       if (ec) {
         d.ended = true;

@@ -201,8 +201,8 @@ Event StageChain::emit(State& stage) {
             std::uint64_t size = std::max<std::uint64_t>(1, slice.average_size);
             if (slice.size_variation > 0) {
               const std::uint64_t spread = rng_.below(2 * slice.size_variation + 1);
-              size = size + spread > slice.size_variation ? size + spread - slice.size_variation
-                                                           : 1;
+              size =
+                  size + spread > slice.size_variation ? size + spread - slice.size_variation : 1;
             }
             const TimePoint at = std::max(ready, stage.next_slice);
             stage.next_slice = at + slice.delay;

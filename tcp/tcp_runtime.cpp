@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,7 +19,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "metrics/tcp_metrics.hpp"
 #include "tcp/proxy_state.hpp"
@@ -143,8 +143,10 @@ struct TcpRuntime::Impl {
                                     std::shared_ptr<ProxyState> state, std::uint64_t generation) {
     asio::steady_timer backoff(listener->acceptor.get_executor());
     while (listener->acceptor.is_open()) {
-      const std::size_t target = next_worker.fetch_add(1, std::memory_order_relaxed) % workers.size();
-      auto [ec, socket] = co_await listener->acceptor.async_accept(workers[target]->context, nothrow);
+      const std::size_t target =
+          next_worker.fetch_add(1, std::memory_order_relaxed) % workers.size();
+      auto [ec, socket] =
+          co_await listener->acceptor.async_accept(workers[target]->context, nothrow);
       if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) break;
       if (ec) {
         // Out of file descriptors, say: wait a little rather than spin.
@@ -162,8 +164,8 @@ struct TcpRuntime::Impl {
     auto snapshot = std::make_shared<ChainSnapshot>();
     snapshot->entries = record.entries[static_cast<std::size_t>(stream)];
     for (const ChainEntry& entry : snapshot->entries) {
-      snapshot->injected.push_back(
-          &metrics.faults_injected(record.state->name, entry.profile, entry.rule, kind_name(entry.settings)));
+      snapshot->injected.push_back(&metrics.faults_injected(record.state->name, entry.profile,
+                                                            entry.rule, kind_name(entry.settings)));
     }
     std::vector<std::weak_ptr<Connection>> open;
     {

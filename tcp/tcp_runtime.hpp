@@ -20,7 +20,8 @@ namespace faultline::tcp {
 
 struct RuntimeOptions {
   unsigned threads = 1;
-  std::uint64_t seed = 0;  // resolved (not 0): connection n of a proxy rolls Rng::for_request(seed, n)
+  std::uint64_t seed =
+      0;  // resolved (not 0): connection n of a proxy rolls Rng::for_request(seed, n)
   Duration connect_timeout = std::chrono::seconds(2);
 };
 

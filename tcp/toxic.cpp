@@ -66,7 +66,8 @@ TypeFields fields_of(ToxicType type) {
 }
 
 Duration milliseconds(std::int64_t ms) {
-  return std::chrono::duration_cast<Duration>(std::chrono::milliseconds(std::max<std::int64_t>(0, ms)));
+  return std::chrono::duration_cast<Duration>(
+      std::chrono::milliseconds(std::max<std::int64_t>(0, ms)));
 }
 
 std::uint64_t non_negative(std::int64_t value) {
@@ -135,8 +136,8 @@ StageSettings to_stage(const Toxic& toxic) {
       // latency ± jitter, uniform (a negative jitter means none, as in Toxiproxy).
       faults::Distribution distribution;
       if (a.jitter > 0) {
-        distribution.shape =
-            faults::UniformDelay{milliseconds(a.latency - a.jitter), milliseconds(a.latency + a.jitter)};
+        distribution.shape = faults::UniformDelay{milliseconds(a.latency - a.jitter),
+                                                  milliseconds(a.latency + a.jitter)};
       } else {
         distribution.shape = faults::FixedDelay{milliseconds(a.latency)};
       }

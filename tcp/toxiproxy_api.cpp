@@ -64,8 +64,7 @@ std::string decode_segment(std::string_view text) {
     return -1;
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
-        hex(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
       out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
       i += 2;
     } else {
@@ -98,7 +97,8 @@ std::string read_proxy(const json::value& value, std::string_view go_type, Proxy
   std::string listen, upstream;
   if (auto e = gojson::read_string(object, "name", "Proxy.name", out.name); !e.empty()) return e;
   if (gojson::member(object, "listen") && !gojson::member(object, "listen")->is_null()) {
-    if (auto e = gojson::read_string(object, "listen", "Proxy.listen", listen); !e.empty()) return e;
+    if (auto e = gojson::read_string(object, "listen", "Proxy.listen", listen); !e.empty())
+      return e;
     out.listen = listen;
   }
   if (gojson::member(object, "upstream") && !gojson::member(object, "upstream")->is_null()) {
@@ -137,7 +137,7 @@ Response ToxiproxyApi::handle(const Request& request) const {
 }
 
 Response ToxiproxyApi::route(std::string_view method, std::string_view path,
-                                  std::string_view body) const {
+                             std::string_view body) const {
   const std::vector<std::string> parts = split_path(path);
   for (const auto& part : parts) {
     if (part.empty()) return not_found();
@@ -151,8 +151,9 @@ Response ToxiproxyApi::route(std::string_view method, std::string_view path,
       return answer(200, "application/json;charset=utf-8",
                     "{\"version\": " + gojson::quote(version_) + "}\n");
     }
-    if (what == "metrics") return answer(200, "text/plain; version=0.0.4; charset=utf-8",
-                                         metrics_text_ ? metrics_text_() : "");
+    if (what == "metrics")
+      return answer(200, "text/plain; version=0.0.4; charset=utf-8",
+                    metrics_text_ ? metrics_text_() : "");
     if (what == "reset") {
       if (!post) return method_not_allowed();
       if (ApiError error = proxies_.reset()) return api_error(error);
@@ -248,7 +249,10 @@ Response ToxiproxyApi::populate(std::string_view body) const {
       inputs.push_back(std::move(input));
     }
   } else if (!value->is_null()) {
-    return failed({400, "bad request body: " + gojson::type_error(*value, "[]struct { toxiproxy.Proxy; Enabled *bool }")}, {});
+    return failed(
+        {400, "bad request body: " +
+                  gojson::type_error(*value, "[]struct { toxiproxy.Proxy; Enabled *bool }")},
+        {});
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string at = " at proxy " + std::to_string(i + 1);
@@ -287,9 +291,10 @@ Response ToxiproxyApi::create_toxic(std::string_view proxy_name, std::string_vie
   const json::value* attributes = nullptr;
   if (value->is_object()) {
     const json::object& object = value->as_object();
-    for (auto [key, field, out] : {std::tuple{"name", "ToxicWrapper.name", &toxic.name},
-                                   std::tuple{"type", "ToxicWrapper.type", &type_name},
-                                   std::tuple{"stream", "ToxicWrapper.stream", &toxic.stream_name}}) {
+    for (auto [key, field, out] :
+         {std::tuple{"name", "ToxicWrapper.name", &toxic.name},
+          std::tuple{"type", "ToxicWrapper.type", &type_name},
+          std::tuple{"stream", "ToxicWrapper.stream", &toxic.stream_name}}) {
       if (auto e = gojson::read_string(object, key, field, *out); !e.empty()) return bad_body(e);
     }
     if (auto e = gojson::read_float32(object, "toxicity", "ToxicWrapper.toxicity", toxic.toxicity);
@@ -326,7 +331,7 @@ Response ToxiproxyApi::create_toxic(std::string_view proxy_name, std::string_vie
 }
 
 Response ToxiproxyApi::update_toxic(std::string_view proxy_name, std::string_view toxic_name,
-                                         std::string_view body) const {
+                                    std::string_view body) const {
   const ProxyEntry* proxy = proxies_.find(proxy_name);
   if (proxy == nullptr) return api_error({404, "proxy not found"});
   const ToxicEntry* entry = proxies_.find_toxic(*proxy, toxic_name);
@@ -347,7 +352,8 @@ Response ToxiproxyApi::update_toxic(std::string_view proxy_name, std::string_vie
       return bad_body(e);
     }
   } else if (!value->is_null()) {
-    return bad_body(gojson::type_error(*value, "struct { Attributes interface {}; Toxicity float32 }"));
+    return bad_body(
+        gojson::type_error(*value, "struct { Attributes interface {}; Toxicity float32 }"));
   }
   const ToxicEntry& updated = proxies_.update_toxic(proxy_name, toxic);
   return json_answer(toxic_json(updated.toxic));

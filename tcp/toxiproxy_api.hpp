@@ -32,14 +32,13 @@ class ToxiproxyApi final : public http::Handler {
   std::mutex& mutex() const { return mutex_; }
 
  private:
-  http::Response route(std::string_view method, std::string_view path,
-                             std::string_view body) const;
+  http::Response route(std::string_view method, std::string_view path, std::string_view body) const;
   http::Response create_proxy(std::string_view body) const;
   http::Response populate(std::string_view body) const;
   http::Response update_proxy(std::string_view name, std::string_view body) const;
   http::Response create_toxic(std::string_view proxy, std::string_view body) const;
   http::Response update_toxic(std::string_view proxy, std::string_view toxic,
-                                    std::string_view body) const;
+                              std::string_view body) const;
 
   ProxyCollection& proxies_;
   std::string version_;

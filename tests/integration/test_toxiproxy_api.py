@@ -458,9 +458,12 @@ class ToxicSemantics(ToxiproxyTestCase):
         self.assertLess(round_trip(sock), 0.1)
 
     def test_an_unreachable_upstream_closes_the_client(self) -> None:
-        dead = TcpEchoUpstream()
-        address = dead.address
-        dead.close()
+        # Bound but not listening, and kept bound, so no listener can take its port meanwhile
+        # (the proxy's own ephemeral port, say): connecting to it is refused.
+        dead = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(dead.close)
+        dead.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{dead.getsockname()[1]}"
         listen = self.api.create_proxy("dead", address)["listen"]
         sock = self.open(port_of(listen))
         self.assertIn(wait_closed(sock, 5)[0], ("eof", "reset"))
