@@ -80,6 +80,18 @@ json::object config_json(const Config& config) {
     routes.push_back(std::move(r));
   }
   out["routes"] = std::move(routes);
+  json::array tcp;
+  for (const auto& proxy : config.tcp) {
+    tcp.push_back(json::object{{"name", proxy.name},
+                               {"listen", address(proxy.listen)},
+                               {"upstream", address(proxy.upstream)},
+                               {"enabled", proxy.enabled},
+                               {"connect_timeout", format_duration(proxy.connect_timeout)}});
+  }
+  out["tcp"] = std::move(tcp);
+  if (config.toxiproxy.enabled) {
+    out["toxiproxy"] = json::object{{"listen", address(config.toxiproxy.listen)}};
+  }
   const auto& faults = config.faults;
   json::object profiles;
   for (const auto& profile : faults.profiles) {

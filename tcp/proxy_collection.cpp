@@ -30,7 +30,7 @@ ProxyEntry* ProxyCollection::find_mutable(std::string_view name) {
 ApiError ProxyCollection::start(ProxyEntry& proxy) {
   if (proxy.enabled) return {};
   ListenerControl::Result result =
-      control_.start(proxy.id, proxy.name, proxy.listen, proxy.upstream);
+      control_.start(proxy.id, proxy.name, proxy.listen, proxy.upstream, kConnectTimeout);
   if (!result.error.empty()) return {500, result.error};
   proxy.listen = result.address;
   proxy.enabled = true;

@@ -5,6 +5,7 @@
 // unit tests), so the rules are tested without a network.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,7 +28,7 @@ class ListenerControl {
   // Binds `listen` and proxies each connection it accepts to `upstream`, with the chains
   // last given to set_chain for `id`.
   virtual Result start(std::uint64_t id, const std::string& name, const std::string& listen,
-                       const std::string& upstream) = 0;
+                       const std::string& upstream, Duration connect_timeout) = 0;
   // Closes the listener of `id` and every connection it accepted.
   virtual void stop(std::uint64_t id) = 0;
   // The stages of one direction of `id` are now `entries`; open connections follow.
@@ -70,6 +71,10 @@ struct ProxyInput {
 
 class ProxyCollection {
  public:
+  // How long a connection may take to reach its upstream (toxiproxy-server waits for the
+  // system's connect timeout).
+  static constexpr Duration kConnectTimeout = std::chrono::seconds(10);
+
   explicit ProxyCollection(ListenerControl& control) : control_(control) {}
   ~ProxyCollection();
 

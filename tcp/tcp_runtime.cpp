@@ -238,7 +238,8 @@ TcpRuntime::~TcpRuntime() {
 }
 
 ListenerControl::Result TcpRuntime::start(std::uint64_t id, const std::string& name,
-                                          const std::string& listen, const std::string& upstream) {
+                                          const std::string& listen, const std::string& upstream,
+                                          Duration connect_timeout) {
   ListenAddress address = parse_listen(listen);
   if (!address.error.empty()) return {"", "listen tcp: " + address.error};
   std::lock_guard lock(impl_->mutex);
@@ -249,7 +250,6 @@ ListenerControl::Result TcpRuntime::start(std::uint64_t id, const std::string& n
     record.state->id = id;
     record.state->name = name;
     record.state->metrics = &impl_->metrics.proxy(name);
-    record.state->connect_timeout = impl_->options.connect_timeout;
     record.state->seed = impl_->options.seed ^ (id * 0x9e3779b97f4a7c15ULL);
     record.worker = id % impl_->workers.size();
   }
@@ -271,6 +271,7 @@ ListenerControl::Result TcpRuntime::start(std::uint64_t id, const std::string& n
   {
     std::lock_guard state_lock(record.state->mutex);
     record.state->upstream = upstream;
+    record.state->connect_timeout = connect_timeout;
     generation = record.state->generation;
   }
   impl_->publish(record, Stream::upstream);

@@ -20,9 +20,8 @@ namespace faultline::tcp {
 
 struct RuntimeOptions {
   unsigned threads = 1;
-  std::uint64_t seed =
-      0;  // resolved (not 0): connection n of a proxy rolls Rng::for_request(seed, n)
-  Duration connect_timeout = std::chrono::seconds(2);
+  // Resolved (not 0): connection n of a proxy rolls Rng::for_request(seed, n).
+  std::uint64_t seed = 0;
 };
 
 class TcpRuntime final : public ListenerControl {
@@ -34,7 +33,7 @@ class TcpRuntime final : public ListenerControl {
   TcpRuntime& operator=(const TcpRuntime&) = delete;
 
   Result start(std::uint64_t id, const std::string& name, const std::string& listen,
-               const std::string& upstream) override;
+               const std::string& upstream, Duration connect_timeout) override;
   void stop(std::uint64_t id) override;
   void set_chain(std::uint64_t id, Stream stream, std::vector<ChainEntry> entries) override;
   void forget(std::uint64_t id) override;

@@ -16,7 +16,7 @@ namespace {
 class FakeListeners final : public ListenerControl {
  public:
   Result start(std::uint64_t id, const std::string& name, const std::string& listen,
-               const std::string& upstream) override {
+               const std::string& upstream, Duration) override {
     if (listen == "127.0.0.1:1") return {"", "listen tcp 127.0.0.1:1: bind: permission denied"};
     ++starts;
     std::string address = listen;

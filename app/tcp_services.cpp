@@ -1,0 +1,96 @@
+#include "app/tcp_services.hpp"
+
+#include <mutex>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "faults/rng.hpp"
+#include "http/server.hpp"
+#include "metrics/process_metrics.hpp"
+#include "metrics/tcp_metrics.hpp"
+#include "net/worker_threads.hpp"
+#include "proxy/proxy_server.hpp"
+#include "tcp/configured_proxies.hpp"
+#include "tcp/tcp_rules.hpp"
+#include "tcp/tcp_runtime.hpp"
+#include "tcp/toxiproxy_api.hpp"
+
+namespace faultline::app {
+
+namespace {
+
+unsigned tcp_threads(const config::Config& config) {
+  return net::WorkerThreads::count_for(config.server.threads);
+}
+
+tcp::RuntimeOptions runtime_options(const config::Config& config) {
+  tcp::RuntimeOptions options;
+  options.threads = tcp_threads(config);
+  options.seed = faults::resolve_seed(config.faults.seed);
+  return options;
+}
+
+}  // namespace
+
+struct TcpServices::Impl {
+  explicit Impl(const config::Config& config)
+      : toxiproxy_listen(config.toxiproxy.enabled ? std::optional(config.toxiproxy.listen)
+                                                  : std::nullopt),
+        metrics(tcp_threads(config)),
+        runtime(runtime_options(config), metrics),
+        configured(runtime),
+        collection(runtime),
+        api(collection, tcp::toxiproxy_version(FAULTLINE_VERSION), [this] {
+          std::vector<prometheus::MetricFamily> families = metrics.Collect();
+          if (auto sample = metrics::read_process_sample()) {
+            for (auto& family : metrics::process_families(*sample)) {
+              families.push_back(std::move(family));
+            }
+          }
+          return metrics::serialize(families);
+        }) {}
+
+  void follow(const proxy::FaultState& state) {
+    std::lock_guard lock(mutex);
+    const auto rules = tcp::tcp_rules(*state.config, state.active_profile, state.faults_enabled);
+    for (const auto& problem : configured.apply(state.config->tcp, rules)) {
+      spdlog::error("{}", problem);
+    }
+  }
+
+  std::optional<HostPort> toxiproxy_listen;
+  metrics::TcpMetrics metrics;
+  tcp::TcpRuntime runtime;
+  std::mutex mutex;  // configured: changes come from the admin, watcher and main threads
+  tcp::ConfiguredProxies configured;
+  tcp::ProxyCollection collection;
+  tcp::ToxiproxyApi api;
+  std::unique_ptr<http::Server> toxiproxy_server;
+};
+
+TcpServices::TcpServices(const config::Config& config) : impl_(std::make_unique<Impl>(config)) {}
+
+TcpServices::~TcpServices() {
+  if (impl_->toxiproxy_server) impl_->toxiproxy_server->stop();
+}
+
+void TcpServices::attach(proxy::ProxyServer& server) {
+  server.attach_tcp_metrics(impl_->metrics);
+  server.set_fault_observer(
+      [impl = impl_.get()](const proxy::FaultState& state) { impl->follow(state); });
+}
+
+void TcpServices::start() {
+  if (!impl_->toxiproxy_listen) return;
+  impl_->toxiproxy_server = std::make_unique<http::Server>(*impl_->toxiproxy_listen, impl_->api);
+  impl_->toxiproxy_server->start();
+  spdlog::info("toxiproxy API listening on {}", impl_->toxiproxy_server->address());
+}
+
+bool TcpServices::drain(std::chrono::milliseconds timeout) {
+  if (impl_->toxiproxy_server) impl_->toxiproxy_server->stop();
+  return impl_->runtime.drain(timeout);
+}
+
+}  // namespace faultline::app
