@@ -38,6 +38,7 @@ json::object match_json(const faults::Matcher& match) {
   }
   if (!match.host.empty()) out["host"] = match.host;
   if (!match.route.empty()) out["route"] = match.route;
+  if (match.is_tcp()) out["tcp"] = match.tcp;
   return out;
 }
 
@@ -47,6 +48,9 @@ json::object rule_json(const faults::Rule& rule) {
   json::object out{{"name", rule.name}, {"probability", rule.probability}};
   json::object match = match_json(rule.match);
   if (!match.empty()) out["match"] = std::move(match);
+  if (rule.match.is_tcp()) {
+    out["stream"] = rule.stream == faults::Stream::upstream ? "upstream" : "downstream";
+  }
   out[faults::kind_name(rule.action)] =
       std::visit([](const auto& action) { return action_json(action); }, rule.action);
   return out;

@@ -308,7 +308,8 @@ class Loader {
       reader.finish();
     }
     // The rules belong to the fault engine's schema: config/faults_loader.
-    faults.profiles = detail::read_fault_profiles(profiles, config_.routes, diagnostics_);
+    faults.profiles =
+        detail::read_fault_profiles(profiles, config_.routes, config_.tcp, diagnostics_);
     faults.profile_names.clear();
     for (const auto& profile : faults.profiles) faults.profile_names.push_back(profile.name);
     const std::set<std::string> names(faults.profile_names.begin(), faults.profile_names.end());

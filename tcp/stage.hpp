@@ -15,16 +15,14 @@
 #include <variant>
 
 #include "faults/distribution.hpp"
+#include "faults/rule.hpp"
 
 namespace faultline::tcp {
 
 using Duration = std::chrono::microseconds;
 
-// The two directions of a proxied connection, named as Toxiproxy names them.
-enum class Stream : std::uint8_t {
-  upstream,    // client → server
-  downstream,  // server → client
-};
+// The two directions of a proxied connection: upstream (client → server) and downstream.
+using Stream = faults::Stream;
 std::string_view to_string(Stream stream);
 // "upstream" or "downstream", any case (as Toxiproxy parses it); nullopt otherwise.
 std::optional<Stream> parse_stream(std::string_view text);

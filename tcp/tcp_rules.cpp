@@ -2,14 +2,42 @@
 
 namespace faultline::tcp {
 
+namespace {
+
+struct TcpMeaning {
+  StageSettings operator()(const faults::Delay& a) const { return DelayStage{a.distribution}; }
+  StageSettings operator()(const faults::Throttle& a) const {
+    return ThrottleStage{a.bytes_per_second};
+  }
+  StageSettings operator()(const faults::Reset& a) const { return ResetStage{a.after}; }
+  StageSettings operator()(const faults::Hang& a) const { return HangStage{a.duration}; }
+  StageSettings operator()(const faults::Truncate& a) const { return TruncateStage{a.after_bytes}; }
+  StageSettings operator()(const faults::Slice& a) const {
+    return SliceStage{a.average_size, a.size_variation, a.delay};
+  }
+  StageSettings operator()(const faults::SlowClose& a) const { return SlowCloseStage{a.delay}; }
+  StageSettings operator()(const faults::Abort&) const { return PassStage{}; }
+  StageSettings operator()(const faults::Corrupt&) const { return PassStage{}; }
+  StageSettings operator()(const faults::Modify&) const { return PassStage{}; }
+};
+
+}  // namespace
+
+StageSettings stage_of(const faults::Action& action) {
+  return std::visit(TcpMeaning{}, action);
+}
+
 std::vector<TcpRule> tcp_rules(const config::Config& config, std::string_view active_profile,
                                bool faults_enabled) {
   std::vector<TcpRule> rules;
   if (!faults_enabled) return rules;
   const faults::Profile* profile = config.faults.find_profile(active_profile);
   if (profile == nullptr) return rules;
-  // The config's rules do not name TCP proxies yet (that arrives with the fault-action
-  // registry); until then TCP faults come from the Toxiproxy API.
+  for (const faults::Rule& rule : profile->rules) {
+    if (!rule.match.is_tcp()) continue;
+    rules.push_back(TcpRule{rule.match.tcp, rule.name, profile->name, rule.stream, rule.probability,
+                            stage_of(rule.action)});
+  }
   return rules;
 }
 

@@ -168,6 +168,70 @@ class HotReload(TcpProxyTestCase):
         self.assertTrue(connection_refused(keep_port))
 
 
+def admin_call(port: int, method: str, path: str, body=None) -> int:
+    api = ToxiproxyApi(port)  # any JSON HTTP call will do
+    return api.call(method, path, body).status
+
+
+class TcpRules(TcpProxyTestCase):
+    PROFILES = """
+[faults]
+active_profile = "none"
+seed = {seed}
+
+[[faults.profiles.slow]]
+name = "db latency"
+match = {{ tcp = "db" }}
+delay = "150ms"
+
+[[faults.profiles.flaky]]
+name = "half slow"
+match = {{ tcp = "db" }}
+stream = "upstream"
+probability = 0.5
+delay = "100ms"
+"""
+
+    def test_rules_follow_the_profile_and_the_kill_switch(self) -> None:
+        upstream = self.echo()
+        server = self.start([{"name": "db", "listen": "127.0.0.1:0", "upstream": upstream.address}],
+                            extra=self.PROFILES.format(seed=0))
+        sock = self.open(self.port_of(server, "db"))
+        self.assertLess(round_trip(sock), 0.1)
+        self.assertEqual(admin_call(server.admin_port, "PUT", "/api/v1/profiles/active", {"name": "slow"}), 200)
+        # A new connection, and the open one too (a pool's connections live long).
+        self.assertGreaterEqual(round_trip(self.open(self.port_of(server, "db"))), 0.145)
+        self.assertGreaterEqual(round_trip(sock), 0.145)
+        self.assertEqual(admin_call(server.admin_port, "POST", "/api/v1/faults/disable"), 200)
+        self.assertLess(round_trip(sock), 0.1)
+        self.assertEqual(admin_call(server.admin_port, "POST", "/api/v1/faults/enable"), 200)
+        self.assertGreaterEqual(round_trip(sock), 0.145)
+        samples = scrape_metrics(server.admin_port)
+        self.assertGreaterEqual(sum_samples(samples, "faultline_tcp_faults_injected_total", proxy="db",
+                                            profile="slow", rule="db latency", kind="delay"), 2)
+
+    def pattern(self, seed: int) -> list:
+        upstream = self.echo()
+        server = self.start([{"name": "db", "listen": "127.0.0.1:0", "upstream": upstream.address}],
+                            extra=self.PROFILES.format(seed=seed).replace('active_profile = "none"',
+                                                                          'active_profile = "flaky"'))
+        port = self.port_of(server, "db")
+        slow = []
+        for _ in range(16):
+            sock = connect(port)
+            try:
+                slow.append(round_trip(sock) >= 0.095)
+            finally:
+                sock.close()
+        server.process.stop()
+        return slow
+
+    def test_probability_is_rolled_per_connection_and_reproducible_under_a_seed(self) -> None:
+        first = self.pattern(seed=42)
+        self.assertEqual(self.pattern(seed=42), first)
+        self.assertTrue(any(first) and not all(first), first)
+
+
 class ToxiproxyInsideTheProxy(TcpProxyTestCase):
     def test_the_toxiproxy_api_beside_the_admin_api(self) -> None:
         upstream = self.echo()
