@@ -182,7 +182,7 @@ seed = {seed}
 [[faults.profiles.slow]]
 name = "db latency"
 match = {{ tcp = "db" }}
-delay = "150ms"
+delay = "300ms"
 
 [[faults.profiles.flaky]]
 name = "half slow"
@@ -197,15 +197,19 @@ delay = "100ms"
         server = self.start([{"name": "db", "listen": "127.0.0.1:0", "upstream": upstream.address}],
                             extra=self.PROFILES.format(seed=0))
         sock = self.open(self.port_of(server, "db"))
-        self.assertLess(round_trip(sock), 0.1)
+
+        def fastest(connection) -> float:  # the least disturbed of three, on a busy machine
+            return min(round_trip(connection) for _ in range(3))
+
+        self.assertLess(fastest(sock), 0.2)
         self.assertEqual(admin_call(server.admin_port, "PUT", "/api/v1/profiles/active", {"name": "slow"}), 200)
         # A new connection, and the open one too (a pool's connections live long).
-        self.assertGreaterEqual(round_trip(self.open(self.port_of(server, "db"))), 0.145)
-        self.assertGreaterEqual(round_trip(sock), 0.145)
+        self.assertGreaterEqual(round_trip(self.open(self.port_of(server, "db"))), 0.295)
+        self.assertGreaterEqual(round_trip(sock), 0.295)
         self.assertEqual(admin_call(server.admin_port, "POST", "/api/v1/faults/disable"), 200)
-        self.assertLess(round_trip(sock), 0.1)
+        self.assertLess(fastest(sock), 0.2)
         self.assertEqual(admin_call(server.admin_port, "POST", "/api/v1/faults/enable"), 200)
-        self.assertGreaterEqual(round_trip(sock), 0.145)
+        self.assertGreaterEqual(round_trip(sock), 0.295)
         samples = scrape_metrics(server.admin_port)
         self.assertGreaterEqual(sum_samples(samples, "faultline_tcp_faults_injected_total", proxy="db",
                                             profile="slow", rule="db latency", kind="delay"), 2)
