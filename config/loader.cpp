@@ -196,15 +196,10 @@ class Loader {
   void read_tcp(TableReader& root) {
     const toml::array* proxies = root.read_array("tcp", "[[tcp]]");
     if (proxies == nullptr) return;
-    for (std::size_t index = 0; index < proxies->size(); ++index) {
-      const toml::node& element = *proxies->get(index);
-      const std::string path = index_key_path("tcp", index);
-      if (const auto* table = element.as_table()) {
-        read_tcp_proxy(*table, path);
-      } else {
-        diagnostics_.add(element.source(), path, "expected a table ([[tcp]])");
-      }
-    }
+    for_each_table(*proxies, "tcp", "[[tcp]]", diagnostics_,
+                   [&](const toml::table& table, const std::string& path, std::size_t) {
+                     read_tcp_proxy(table, path);
+                   });
   }
 
   void read_tcp_proxy(const toml::table& table, const std::string& path) {
