@@ -15,6 +15,7 @@
 #include "tcp/tcp_rules.hpp"
 #include "tcp/tcp_runtime.hpp"
 #include "tcp/toxiproxy_api.hpp"
+#include "tcp/toxiproxy_config.hpp"
 
 namespace faultline::app {
 
@@ -79,6 +80,14 @@ void TcpServices::attach(proxy::ProxyServer& server) {
   server.attach_tcp_metrics(impl_->metrics);
   server.set_fault_observer(
       [impl = impl_.get()](const proxy::FaultState& state) { impl->follow(state); });
+  // The API's proxies are [[tcp]] proxies too, and their toxics TCP rules: both are shown.
+  server.set_config_extension([impl = impl_.get()](boost::json::object& config) {
+    if (!impl->toxiproxy_listen) return;
+    std::lock_guard lock(impl->api.mutex());
+    auto& tcp = config["tcp"].as_array();
+    for (auto& proxy : tcp::toxiproxy_config_json(impl->collection))
+      tcp.push_back(std::move(proxy));
+  });
 }
 
 void TcpServices::start() {

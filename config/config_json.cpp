@@ -51,8 +51,11 @@ json::object rule_json(const faults::Rule& rule) {
   if (rule.match.is_tcp()) {
     out["stream"] = rule.stream == faults::Stream::upstream ? "upstream" : "downstream";
   }
-  out[faults::kind_name(rule.action)] =
+  json::object action =
       std::visit([](const auto& action) { return action_json(action); }, rule.action);
+  // A TCP delay acts on each chunk: the loader refuses a phase on it, so none is shown.
+  if (rule.match.is_tcp()) action.erase("phase");
+  out[faults::kind_name(rule.action)] = std::move(action);
   return out;
 }
 

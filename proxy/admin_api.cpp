@@ -303,6 +303,7 @@ http::Response AdminApi::config() const {
   faults["active_profile"] = state.active_profile;
   faults["enabled"] = state.faults_enabled;
   body["source"] = state.config->source;
+  if (config_extension_) config_extension_(body);
   return json_answer(200, body);
 }
 

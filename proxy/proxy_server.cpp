@@ -157,6 +157,10 @@ void ProxyServer::set_fault_observer(FaultObserver observer) {
   impl_->observer = std::move(observer);
 }
 
+void ProxyServer::set_config_extension(AdminApi::ConfigExtension extension) {
+  impl_->admin_api.set_config_extension(std::move(extension));
+}
+
 void ProxyServer::attach_tcp_metrics(const metrics::TcpMetrics& tcp) {
   impl_->metrics.attach_tcp(&tcp);
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "proxy/admin_api.hpp"
 #include "proxy/admin_control.hpp"
 
 namespace faultline::metrics {
@@ -33,6 +34,8 @@ class ProxyServer {
   // Both before start().
   void set_fault_observer(FaultObserver observer);
   void attach_tcp_metrics(const metrics::TcpMetrics& tcp);
+  // What GET /api/v1/config shows beyond the file (see AdminApi::set_config_extension).
+  void set_config_extension(AdminApi::ConfigExtension extension);
 
   // Re-reads the config file (SIGHUP; the admin API and the file watcher do the same).
   ReloadOutcome reload(std::string_view trigger);

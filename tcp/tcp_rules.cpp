@@ -21,7 +21,36 @@ struct TcpMeaning {
   StageSettings operator()(const faults::Modify&) const { return PassStage{}; }
 };
 
+struct ConfigForm {
+  std::optional<faults::Action> operator()(const PassStage&) const { return std::nullopt; }
+  std::optional<faults::Action> operator()(const DelayStage& s) const {
+    return faults::Delay{s.distribution, faults::Phase::request};
+  }
+  std::optional<faults::Action> operator()(const ThrottleStage& s) const {
+    return faults::Throttle{s.bytes_per_second};
+  }
+  std::optional<faults::Action> operator()(const ResetStage& s) const {
+    return faults::Reset{s.after};
+  }
+  std::optional<faults::Action> operator()(const HangStage& s) const {
+    return faults::Hang{s.close_after};
+  }
+  std::optional<faults::Action> operator()(const TruncateStage& s) const {
+    return faults::Truncate{s.after_bytes};
+  }
+  std::optional<faults::Action> operator()(const SliceStage& s) const {
+    return faults::Slice{s.average_size, s.size_variation, s.delay};
+  }
+  std::optional<faults::Action> operator()(const SlowCloseStage& s) const {
+    return faults::SlowClose{s.delay};
+  }
+};
+
 }  // namespace
+
+std::optional<faults::Action> action_of(const StageSettings& stage) {
+  return std::visit(ConfigForm{}, stage);
+}
 
 StageSettings stage_of(const faults::Action& action) {
   return std::visit(TcpMeaning{}, action);

@@ -250,6 +250,34 @@ class ToxiproxyInsideTheProxy(TcpProxyTestCase):
         self.assertEqual(sum_samples(samples, "faultline_tcp_faults_injected_total", proxy="cache",
                                      profile="toxiproxy", rule="latency_downstream", kind="delay"), 1)
 
+    def test_the_apis_proxies_and_toxics_are_in_the_effective_config(self) -> None:
+        upstream = self.echo()
+        server = self.start([{"name": "db", "listen": "127.0.0.1:0", "upstream": upstream.address}],
+                            extra='[toxiproxy]\nlisten = "127.0.0.1:0"\n')
+        match = server.process.wait_for_line(r"toxiproxy API listening on 127\.0\.0\.1:(\d+)")
+        api = ToxiproxyApi(int(match.group(1)))
+        listen = api.create_proxy("cache", upstream.address)["listen"]
+        api.add_toxic("cache", "latency", {"latency": 40, "jitter": 10})
+        api.add_toxic("cache", "limit_data", {"bytes": 1000}, stream="upstream", toxicity=0.5)
+        api.add_toxic("cache", "noop", {})
+        tcp = admin_json(server.admin_port, "/api/v1/config")["tcp"]
+        self.assertEqual([proxy["name"] for proxy in tcp], ["db", "cache"])
+        self.assertNotIn("source", tcp[0])
+        self.assertEqual(tcp[1], {
+            "name": "cache", "listen": listen, "upstream": upstream.address, "enabled": True,
+            "connect_timeout": "10s", "source": "toxiproxy",
+            "rules": [
+                {"name": "limit_data_upstream", "probability": 0.5, "match": {"tcp": "cache"},
+                 "stream": "upstream", "truncate": {"after_bytes": 1000}},
+                {"name": "latency_downstream", "probability": 1.0, "match": {"tcp": "cache"},
+                 "stream": "downstream", "delay": {"distribution": "uniform", "min": "30ms", "max": "50ms"}},
+                {"name": "noop_downstream", "probability": 1.0, "match": {"tcp": "cache"},
+                 "stream": "downstream", "noop": {}},
+            ]})
+        self.assertEqual(api.delete("/proxies/cache").status, 204)
+        self.assertEqual([proxy["name"] for proxy in admin_json(server.admin_port, "/api/v1/config")["tcp"]],
+                         ["db"])
+
 
 class LargeStream(TcpProxyTestCase):
     def test_one_gibibyte_through_an_unfaulted_proxy(self) -> None:
