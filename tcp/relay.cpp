@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 
 #include "faults/rng.hpp"
+#include "tcp/relay_direction.hpp"
 #include "tcp/stage_chain.hpp"
 
 namespace faultline::tcp {
@@ -23,12 +24,6 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-
-// Per direction: what may be read ahead of the writer. 128 KiB keeps a 1 Gbit/s stream
-// through a 1 ms delay, and 256 KiB per connection in all.
-constexpr std::size_t kRingBytes = 128 * 1024;
-// Reads waiting for the writer; one more is not read until one is carried out.
-constexpr std::size_t kMaxChunks = 256;
 
 std::size_t index_of(Stream stream) {
   return static_cast<std::size_t>(stream);
@@ -81,38 +76,16 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
     asio::post(client_.get_executor(), [self = shared_from_this(), stream, chain] {
       Direction& d = self->direction(stream);
       d.pending = chain;
-      d.writer_wake.cancel();
+      if (!d.direct) {
+        d.writer_wake.cancel();
+      } else if (!d.direct_writing) {
+        self->start_writer(d);  // a write in progress hands over once it is done
+      }
     });
   }
 
  private:
-  struct Direction {
-    Direction(const asio::any_io_executor& executor, Stream s)
-        : stream(s),
-          ring(std::make_unique<char[]>(kRingBytes)),
-          chunks(kMaxChunks),
-          chain(faults::Rng(0)),
-          scratch(faults::Rng(0)),
-          writer_wake(executor),
-          reader_wake(executor) {}
-    Stream stream;
-    tcp::socket* source = nullptr;
-    tcp::socket* dest = nullptr;
-    std::unique_ptr<char[]> ring;
-    std::uint64_t read_end = 0;  // bytes read from the source so far
-    std::uint64_t released = 0;  // bytes written to the destination or dropped so far
-    ChunkQueue chunks;
-    bool ended = false;
-    bool failed = false;
-    TimePoint ended_at{};
-    StageChain chain;    // committed
-    StageChain scratch;  // the pull in progress
-    std::shared_ptr<const ChainSnapshot> snapshot;
-    std::shared_ptr<const ChainSnapshot> pending;
-    asio::steady_timer writer_wake;  // the writer sleeps on it; cancel() wakes it
-    asio::steady_timer reader_wake;
-    bool done = false;
-  };
+  using Direction = RelayDirection;
 
   Direction& direction(Stream stream) { return stream == Stream::upstream ? up_ : down_; }
 
@@ -150,11 +123,27 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
         worker_,
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
     upstream_.set_option(tcp::no_delay(true), ignored);
-    auto executor = client_.get_executor();
     for (Direction* d : {&up_, &down_}) {
-      asio::co_spawn(executor, read_loop(shared_from_this(), *d), asio::detached);
-      asio::co_spawn(executor, write_loop(shared_from_this(), *d), asio::detached);
+      // No rule or toxic applies: the reader relays alone until a chain comes.
+      if (d->pending->entries.empty()) {
+        apply(*d);
+        d->direct = true;
+      } else {
+        start_writer(*d);
+      }
+      asio::co_spawn(client_.get_executor(), read_loop(shared_from_this(), *d), asio::detached);
     }
+  }
+
+  void start_writer(Direction& d) {
+    if (closed_ || d.done) return;  // a chain that comes after the FIN has nothing to act on
+    d.direct = false;
+    asio::co_spawn(client_.get_executor(), write_loop(shared_from_this(), d), asio::detached);
+  }
+
+  static metrics::TcpDirection metric_direction(const Direction& d) {
+    return d.stream == Stream::upstream ? metrics::TcpDirection::upstream
+                                        : metrics::TcpDirection::downstream;
   }
 
   asio::awaitable<bool> connect_upstream(const std::string& address) {
@@ -200,13 +189,51 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
         d.ended = true;
         d.failed = ec != asio::error::eof;
         d.ended_at = Clock::now();
-        d.writer_wake.cancel();
+        if (d.direct) {
+          pass_end_on(d, d.failed);
+        } else {
+          d.writer_wake.cancel();
+        }
         co_return;
+      }
+      if (d.direct) {
+        if (!co_await write_direct(d, offset, n)) co_return;
+        continue;
       }
       d.chunks.push(Chunk{d.read_end, static_cast<std::uint32_t>(n), Clock::now()});
       d.read_end += n;
       d.writer_wake.cancel();
     }
+  }
+
+  // The direct path: what was just read goes out as it is. False when the connection ended.
+  asio::awaitable<bool> write_direct(Direction& d, std::size_t offset, std::size_t n) {
+    d.direct_writing = true;
+    auto [ec, written] =
+        co_await asio::async_write(*d.dest, asio::buffer(d.ring.get() + offset, n), nothrow);
+    d.direct_writing = false;
+    if (closed_) co_return false;
+    if (ec) {
+      close_now();
+      co_return false;
+    }
+    proxy_->metrics->bytes(worker_, metric_direction(d), written);
+    d.read_end += n;
+    d.released = d.read_end;
+    if (d.pending) start_writer(d);  // a chain came during the write
+    co_return true;
+  }
+
+  // The source's FIN (or its failure) reached the end of the direction: pass it on.
+  void pass_end_on(Direction& d, bool failed) {
+    if (failed) {
+      close_now();
+      return;
+    }
+    boost::system::error_code ignored;
+    d.dest->shutdown(tcp::socket::shutdown_send, ignored);
+    d.done = true;
+    if (up_.done && down_.done) close_now();
   }
 
   // Takes a new chain snapshot: stages that apply to this connection for the first time
@@ -233,12 +260,16 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
   }
 
   asio::awaitable<void> write(Direction& d) {
-    const auto direction = d.stream == Stream::upstream ? metrics::TcpDirection::upstream
-                                                        : metrics::TcpDirection::downstream;
     while (!closed_) {
       if (d.pending) {
         apply(d);
         continue;
+      }
+      // The chain is empty again and everything read is out: the reader takes over (it is
+      // reading, or wakes from reader_wake, cancelled at the last release, to read).
+      if (d.chain.empty() && d.released == d.read_end && !d.ended) {
+        d.direct = true;
+        co_return;
       }
       d.scratch = d.chain;
       const Input input{&d.chunks, d.read_end, d.ended, d.failed, d.ended_at};
@@ -264,7 +295,7 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
             close_now();
             co_return;
           }
-          proxy_->metrics->bytes(worker_, direction, n);
+          proxy_->metrics->bytes(worker_, metric_direction(d), n);
           [[fallthrough]];
         }
         case Event::Kind::drop:
@@ -274,17 +305,9 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
           d.scratch.committed(Clock::now());
           std::swap(d.chain, d.scratch);
           break;
-        case Event::Kind::eof: {
-          if (event.failed) {
-            close_now();
-            co_return;
-          }
-          boost::system::error_code ignored;
-          d.dest->shutdown(tcp::socket::shutdown_send, ignored);
-          d.done = true;
-          if (up_.done && down_.done) close_now();
+        case Event::Kind::eof:
+          pass_end_on(d, event.failed);
           co_return;
-        }
         case Event::Kind::close:
           close_now();
           co_return;

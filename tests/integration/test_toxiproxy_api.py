@@ -9,9 +9,12 @@ measurement goes through a real proxy to a Python echo upstream on loopback.
 from __future__ import annotations
 
 import json
+import random
 import socket
+import threading
 import time
 import unittest
+import zlib
 
 from harness import FaultlineTestCase, parse_prometheus_text, sum_samples
 from tcp_peers import (
@@ -456,6 +459,42 @@ class ToxicSemantics(ToxiproxyTestCase):
         self.assertGreaterEqual(round_trip(sock), 0.195)
         self.api.remove_toxic("echo", "latency_downstream")
         self.assertLess(round_trip(sock), 0.1)
+
+    def test_toxics_coming_and_going_mid_stream_keep_every_byte_in_order(self) -> None:
+        # An unfaulted direction is relayed by its reader alone; a toxic hands it to the
+        # staged writer and its removal hands it back, with data in flight each time.
+        port = self.proxy()
+        sock = self.open(port)
+        total = 24 * 1024 * 1024
+        payload = bytes(random.Random(7).randbytes(1024 * 1024))
+        received = bytearray()
+
+        def receive() -> None:
+            while len(received) < total:
+                data = sock.recv(256 * 1024)
+                if not data:
+                    return
+                received.extend(data)
+
+        reader = threading.Thread(target=receive, daemon=True)
+        reader.start()
+        sent = 0
+        toxics = [("latency", {"latency": 1}, "upstream"), ("slicer", {"average_size": 4096, "delay": 10}, "downstream"),
+                  ("latency", {"latency": 2}, "downstream")]
+        step = 0
+        while sent < total:
+            sock.sendall(payload)
+            sent += len(payload)
+            kind, attributes, stream = toxics[step % len(toxics)]
+            name = f"{kind}_{stream}"
+            if step % 2 == 0:
+                self.api.add_toxic("echo", kind, attributes, stream=stream, name=name)
+            else:
+                self.api.remove_toxic("echo", self.api.get("/proxies/echo/toxics").json()[0]["name"])
+            step += 1
+        reader.join(timeout=60)
+        self.assertEqual(len(received), total)
+        self.assertEqual(zlib.crc32(bytes(received)), zlib.crc32(payload * (total // len(payload))))
 
     def test_an_unreachable_upstream_closes_the_client(self) -> None:
         # Bound but not listening, and kept bound, so no listener can take its port meanwhile
