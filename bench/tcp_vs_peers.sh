@@ -367,6 +367,12 @@ med_diff() {
   awk -F'\t' -v k="$1" -v a="$2" -v b="$3" -v c="$4" '$1 == k && $2 == a { x[$3] = $c } $1 == k && $2 == b { y[$3] = $c }
     END { for (r in x) if ((r in y) && x[r] != "NA" && y[r] != "NA") print x[r] - y[r] }' "$RAW" | median
 }
+# med_ratio CASE A B COLUMN — the median over rounds of A / B within each round (a round's
+# targets ran back to back, so their ratio is less disturbed by the machine than medians are)
+med_ratio() {
+  awk -F'\t' -v k="$1" -v a="$2" -v b="$3" -v c="$4" '$1 == k && $2 == a { x[$3] = $c } $1 == k && $2 == b { y[$3] = $c }
+    END { for (r in x) if ((r in y) && x[r] != "NA" && y[r] != "NA" && y[r] + 0 != 0) print x[r] / y[r] }' "$RAW" | median
+}
 calc() { awk "BEGIN { a = \"$2\"; b = \"$3\"; if (a == \"NA\" || b == \"NA\" || b + 0 == 0) print \"NA\"; else printf \"%.2f\", $1 }"; }
 what_of() {
   case $1 in
@@ -396,9 +402,10 @@ SUMMARY="$(
       echo "- delay = \"$DELAY\" adds at p99 $(fmt 3 "$added99") ms per round trip (goal $DELAY_MS ± 0.5: $ok), at p50 $(fmt 3 "$added50") ms" \
            "(faultline-delay minus faultline, per round)"
     else
-      echo "- faultline / haproxy $unit: $(calc 'a / b' "$(med "$case" faultline 4)" "$(med "$case" haproxy 4)") (goal >= 1)," \
-           "faultline / direct: $(calc 'a / b' "$(med "$case" faultline 4)" "$(med "$case" direct 4)")"
-      echo "- faultline / haproxy proxy $ccpu: $(calc 'a / b' "$(med "$case" faultline 7)" "$(med "$case" haproxy 7)")"
+      echo "- faultline / haproxy $unit: $(calc 'a / b' "$(med "$case" faultline 4)" "$(med "$case" haproxy 4)") of the medians," \
+           "$(fmt 2 "$(med_ratio "$case" faultline haproxy 4)") per round (goal >= 1); faultline / direct: $(calc 'a / b' "$(med "$case" faultline 4)" "$(med "$case" direct 4)")"
+      echo "- faultline / haproxy proxy $ccpu: $(calc 'a / b' "$(med "$case" faultline 7)" "$(med "$case" haproxy 7)") of the medians," \
+           "$(fmt 2 "$(med_ratio "$case" faultline haproxy 7)") per round"
     fi
     echo
   done

@@ -123,6 +123,9 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
         worker_,
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
     upstream_.set_option(tcp::no_delay(true), ignored);
+    // write_some in write_direct must not block the worker.
+    client_.non_blocking(true, ignored);
+    upstream_.non_blocking(true, ignored);
     for (Direction* d : {&up_, &down_}) {
       // No rule or toxic applies: the reader relays alone until a chain comes.
       if (d->pending->entries.empty()) {
@@ -208,10 +211,23 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
 
   // The direct path: what was just read goes out as it is. False when the connection ended.
   asio::awaitable<bool> write_direct(Direction& d, std::size_t offset, std::size_t n) {
-    d.direct_writing = true;
-    auto [ec, written] =
-        co_await asio::async_write(*d.dest, asio::buffer(d.ring.get() + offset, n), nothrow);
-    d.direct_writing = false;
+    const char* data = d.ring.get() + offset;
+    // What fits in the socket's buffer now (most often all of it) goes out at once, without
+    // a round through the scheduler; the rest waits for room.
+    boost::system::error_code ec;
+    std::size_t written = d.dest->write_some(asio::buffer(data, n), ec);
+    if (ec == asio::error::would_block) {
+      ec = {};
+      written = 0;
+    }
+    if (!ec && written < n) {
+      d.direct_writing = true;
+      auto [later_ec, later] =
+          co_await asio::async_write(*d.dest, asio::buffer(data + written, n - written), nothrow);
+      d.direct_writing = false;
+      ec = later_ec;
+      written += later;
+    }
     if (closed_) co_return false;
     if (ec) {
       close_now();

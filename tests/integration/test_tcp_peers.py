@@ -97,28 +97,36 @@ class PostgresThroughFaultline(FaultlineTestCase):
     def pgbench(self, seconds: int = 4, clients: int = 4, port: int | None = None,
                 check: bool = True) -> subprocess.CompletedProcess:
         # -S: one SELECT per transaction, so one round trip each.
-        return subprocess.run([postgres_bin("pgbench"), "-S", "-n", "-c", str(clients), "-j", "2",
+        return subprocess.run([postgres_bin("pgbench"), "-S", "-n", "-c", str(clients), "-j", str(min(clients, 2)),
                                "-T", str(seconds), "-h", LOOPBACK, "-p", str(port or self.proxy_port),
                                "-U", "postgres", "postgres"],
                               capture_output=True, text=True, timeout=seconds + 60, check=check)
 
     def test_a_5ms_delay_each_way_adds_10ms_per_round_trip(self) -> None:
+        # -S makes one round trip per transaction. Unloaded (one client), a transaction is
+        # that round trip and nothing else, so its average rises by the two delays: this is
+        # what the test holds to 10 ms within 10 %. Under load (4 clients on a machine of 2
+        # cores, shared with PostgreSQL's backends and faultline), each transaction also
+        # waits for a CPU after each wake-up, which the delay does not cause: measured and
+        # printed, held to the 10 % only on a quiet machine (FAULTLINE_QUIET_MACHINE=1, as
+        # the benchmark runs).
         direct_latency, direct_tps = pgbench_figures(self.pgbench(port=self.port).stdout)
-        base_latency, base_tps = pgbench_figures(self.pgbench().stdout)
+        base = {clients: pgbench_figures(self.pgbench(clients=clients).stdout) for clients in (1, 4)}
         self.api.add_toxic("postgres", "latency", {"latency": 5})
         self.api.add_toxic("postgres", "latency", {"latency": 5}, stream="upstream")
-        delayed_latency, delayed_tps = pgbench_figures(self.pgbench().stdout)
-        added = delayed_latency - base_latency
-        print(f"\npgbench -S, 4 clients: direct {direct_tps:.0f} tps {direct_latency:.3f} ms; through "
-              f"faultline {base_tps:.0f} tps {base_latency:.3f} ms; with 5 ms each way "
-              f"{delayed_tps:.0f} tps {delayed_latency:.3f} ms (+{added:.2f} ms)")
-        self.assertGreater(base_tps, 0)
-        # 10 ms per round trip, -S making one per transaction. Within 10 % on a quiet
-        # machine (FAULTLINE_QUIET_MACHINE=1, as the benchmark runs); a loaded one adds its
-        # scheduling delays to every wake-up of pgbench and of the relay.
+        delayed = {clients: pgbench_figures(self.pgbench(clients=clients).stdout) for clients in (1, 4)}
+        added = {clients: delayed[clients][0] - base[clients][0] for clients in (1, 4)}
+        print(f"\npgbench -S direct (4 clients): {direct_tps:.0f} tps {direct_latency:.3f} ms")
+        for clients in (1, 4):
+            print(f"pgbench -S -c {clients} through faultline: {base[clients][1]:.0f} tps {base[clients][0]:.3f} ms; "
+                  f"with 5 ms each way {delayed[clients][1]:.0f} tps {delayed[clients][0]:.3f} ms "
+                  f"(+{added[clients]:.2f} ms)")
+        self.assertGreater(base[4][1], 0)
+        self.assertGreaterEqual(added[1], 9.0)
+        self.assertLessEqual(added[1], 11.0)
         quiet = os.environ.get("FAULTLINE_QUIET_MACHINE") == "1"
-        self.assertGreaterEqual(added, 9.0)
-        self.assertLessEqual(added, 11.0 if quiet else 16.0)
+        self.assertGreaterEqual(added[4], 9.0)
+        self.assertLessEqual(added[4], 11.0 if quiet else 16.0)
 
     def test_a_reset_mid_run_fails_clients_and_faultline_keeps_serving(self) -> None:
         result = {}
