@@ -12,6 +12,7 @@
 #include "net/worker_threads.hpp"
 #include "proxy/proxy_server.hpp"
 #include "tcp/configured_proxies.hpp"
+#include "tcp/kill_switch.hpp"
 #include "tcp/tcp_rules.hpp"
 #include "tcp/tcp_runtime.hpp"
 #include "tcp/toxiproxy_api.hpp"
@@ -41,7 +42,8 @@ struct TcpServices::Impl {
         metrics(tcp_threads(config)),
         runtime(runtime_options(config), metrics),
         configured(runtime),
-        collection(runtime),
+        api_listeners(runtime),
+        collection(api_listeners),
         api(collection, tcp::toxiproxy_version(FAULTLINE_VERSION), [this] {
           std::vector<prometheus::MetricFamily> families = metrics.Collect();
           if (auto sample = metrics::read_process_sample()) {
@@ -58,6 +60,9 @@ struct TcpServices::Impl {
     for (const auto& problem : configured.apply(state.config->tcp, rules)) {
       spdlog::error("{}", problem);
     }
+    // The API's toxics are TCP rules too: the kill switch stops them as well.
+    std::lock_guard api_lock(api.mutex());
+    api_listeners.set_enabled(state.faults_enabled);
   }
 
   std::optional<HostPort> toxiproxy_listen;
@@ -65,6 +70,7 @@ struct TcpServices::Impl {
   tcp::TcpRuntime runtime;
   std::mutex mutex;  // configured: changes come from the admin, watcher and main threads
   tcp::ConfiguredProxies configured;
+  tcp::KillSwitchedListeners api_listeners;  // between the API's collection and the runtime
   tcp::ProxyCollection collection;
   tcp::ToxiproxyApi api;
   std::unique_ptr<http::Server> toxiproxy_server;

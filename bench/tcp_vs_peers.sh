@@ -248,6 +248,7 @@ PLACEMENT="unpinned"
 HEADER="$(cat <<EOF
 date:        $DATE
 command:     $INVOKED
+faultline:   commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo " (with uncommitted changes)"), $FAULTLINE_BIN
 reproduce:   DURATION=$DURATION ROUNDS=$ROUNDS CASES="$CASES" REDIS_REQUESTS=$REDIS_REQUESTS PG_CLIENTS=$PG_CLIENTS LATENCY_REQUESTS=$LATENCY_REQUESTS DELAY=$DELAY PIN=$PIN bench/tcp_vs_peers.sh
 host:        nproc=$(nproc), cpu=${CPU_MODEL:-unknown}, kernel=$(uname -r), load before: $(cut -d' ' -f1-3 /proc/loadavg)
 versions:    $V_FAULTLINE | $V_HAPROXY | $V_IPERF | $V_REDIS | $V_PG
@@ -410,6 +411,7 @@ SUMMARY="$(
     echo
   done
 )"
+SUMMARY+=$'\n'"load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"$'\n'
 echo "$SUMMARY"
 echo "(medians over rounds; 'direct' is the client straight at the upstream; proxy CPU is utime + stime"
 echo " from /proc/PID/stat over the run, per GB relayed or per 100,000 requests or transactions)"

@@ -95,38 +95,58 @@ class PostgresThroughFaultline(FaultlineTestCase):
         self.proxy_port = port_of(self.api.create_proxy("postgres", f"{LOOPBACK}:{self.port}")["listen"])
 
     def pgbench(self, seconds: int = 4, clients: int = 4, port: int | None = None,
-                check: bool = True) -> subprocess.CompletedProcess:
-        # -S: one SELECT per transaction, so one round trip each.
+                check: bool = True, log_prefix: str | None = None) -> subprocess.CompletedProcess:
+        # -S: one SELECT per transaction, so one round trip each. -l: one line per
+        # transaction (its latency in µs is the third field).
+        log = ["-l", "--log-prefix", log_prefix] if log_prefix else []
         return subprocess.run([postgres_bin("pgbench"), "-S", "-n", "-c", str(clients), "-j", str(min(clients, 2)),
                                "-T", str(seconds), "-h", LOOPBACK, "-p", str(port or self.proxy_port),
-                               "-U", "postgres", "postgres"],
-                              capture_output=True, text=True, timeout=seconds + 60, check=check)
+                               "-U", "postgres", "postgres", *log],
+                              capture_output=True, text=True, timeout=seconds + 60, check=check, cwd=self.dir)
+
+    def unloaded(self) -> tuple:
+        """pgbench -c 1: (average, median) latency in ms."""
+        prefix = os.path.join(self.make_temp_dir(), "transactions")
+        average, _ = pgbench_figures(self.pgbench(clients=1, log_prefix=prefix).stdout)
+        latencies = sorted(int(line.split()[2]) for name in glob.glob(prefix + "*")
+                           for line in open(name, encoding="utf-8") if line.strip())
+        self.assertTrue(latencies, "pgbench wrote no transaction log")
+        return average, latencies[len(latencies) // 2] / 1000
 
     def test_a_5ms_delay_each_way_adds_10ms_per_round_trip(self) -> None:
         # -S makes one round trip per transaction. Unloaded (one client), a transaction is
-        # that round trip and nothing else, so its average rises by the two delays: this is
-        # what the test holds to 10 ms within 10 %. Under load (4 clients on a machine of 2
-        # cores, shared with PostgreSQL's backends and faultline), each transaction also
-        # waits for a CPU after each wake-up, which the delay does not cause: measured and
-        # printed, held to the 10 % only on a quiet machine (FAULTLINE_QUIET_MACHINE=1, as
-        # the benchmark runs).
+        # that round trip and nothing else, so it rises by the two delays: 10 ms within 10 %
+        # on a quiet machine (FAULTLINE_QUIET_MACHINE=1, as the benchmark runs), on the
+        # median and on the average, and under load (4 clients) too. On a shared machine
+        # each of the two delays is a timer that must wake faultline, and the CPUs idle in
+        # between: measured on the shared 2-core VM, the median rose by 10.8-11.5 ms and the
+        # average, which carries the tail of those wake-ups, by 11.3-13.1 ms, while 4 clients
+        # (CPUs kept busy) saw +11.1-11.4 ms. Bounds there are wide enough for that and
+        # still fail a delay applied once, twice or not at all.
+        quiet = os.environ.get("FAULTLINE_QUIET_MACHINE") == "1"
         direct_latency, direct_tps = pgbench_figures(self.pgbench(port=self.port).stdout)
-        base = {clients: pgbench_figures(self.pgbench(clients=clients).stdout) for clients in (1, 4)}
+        base_unloaded = self.unloaded()
+        base_loaded = pgbench_figures(self.pgbench(clients=4).stdout)
         self.api.add_toxic("postgres", "latency", {"latency": 5})
         self.api.add_toxic("postgres", "latency", {"latency": 5}, stream="upstream")
-        delayed = {clients: pgbench_figures(self.pgbench(clients=clients).stdout) for clients in (1, 4)}
-        added = {clients: delayed[clients][0] - base[clients][0] for clients in (1, 4)}
-        print(f"\npgbench -S direct (4 clients): {direct_tps:.0f} tps {direct_latency:.3f} ms")
-        for clients in (1, 4):
-            print(f"pgbench -S -c {clients} through faultline: {base[clients][1]:.0f} tps {base[clients][0]:.3f} ms; "
-                  f"with 5 ms each way {delayed[clients][1]:.0f} tps {delayed[clients][0]:.3f} ms "
-                  f"(+{added[clients]:.2f} ms)")
-        self.assertGreater(base[4][1], 0)
-        self.assertGreaterEqual(added[1], 9.0)
-        self.assertLessEqual(added[1], 11.0)
-        quiet = os.environ.get("FAULTLINE_QUIET_MACHINE") == "1"
-        self.assertGreaterEqual(added[4], 9.0)
-        self.assertLessEqual(added[4], 11.0 if quiet else 16.0)
+        delayed_unloaded = self.unloaded()
+        delayed_loaded = pgbench_figures(self.pgbench(clients=4).stdout)
+        added_average = delayed_unloaded[0] - base_unloaded[0]
+        added_median = delayed_unloaded[1] - base_unloaded[1]
+        added_loaded = delayed_loaded[0] - base_loaded[0]
+        print(f"\npgbench -S direct (4 clients): {direct_tps:.0f} tps {direct_latency:.3f} ms\n"
+              f"pgbench -S -c 1 through faultline: average {base_unloaded[0]:.3f} ms, median {base_unloaded[1]:.3f} ms; "
+              f"with 5 ms each way {delayed_unloaded[0]:.3f} ms, {delayed_unloaded[1]:.3f} ms "
+              f"(+{added_average:.2f} ms average, +{added_median:.2f} ms median)\n"
+              f"pgbench -S -c 4 through faultline: {base_loaded[1]:.0f} tps {base_loaded[0]:.3f} ms; "
+              f"with 5 ms each way {delayed_loaded[1]:.0f} tps {delayed_loaded[0]:.3f} ms (+{added_loaded:.2f} ms)")
+        self.assertGreater(base_loaded[1], 0)
+        self.assertGreaterEqual(added_median, 9.0)
+        self.assertLessEqual(added_median, 11.0 if quiet else 12.5)
+        self.assertGreaterEqual(added_average, 9.0)
+        self.assertLessEqual(added_average, 11.0 if quiet else 15.0)
+        self.assertGreaterEqual(added_loaded, 9.0)
+        self.assertLessEqual(added_loaded, 11.0 if quiet else 16.0)
 
     def test_a_reset_mid_run_fails_clients_and_faultline_keeps_serving(self) -> None:
         result = {}

@@ -250,6 +250,21 @@ class ToxiproxyInsideTheProxy(TcpProxyTestCase):
         self.assertEqual(sum_samples(samples, "faultline_tcp_faults_injected_total", proxy="cache",
                                      profile="toxiproxy", rule="latency_downstream", kind="delay"), 1)
 
+    def test_the_kill_switch_stops_the_apis_toxics_too(self) -> None:
+        upstream = self.echo()
+        server = self.start([], extra='[toxiproxy]\nlisten = "127.0.0.1:0"\n')
+        match = server.process.wait_for_line(r"toxiproxy API listening on 127\.0\.0\.1:(\d+)")
+        api = ToxiproxyApi(int(match.group(1)))
+        listen = api.create_proxy("cache", upstream.address)["listen"]
+        api.add_toxic("cache", "latency", {"latency": 300})
+        sock = self.open(port_of(listen))
+        self.assertGreaterEqual(round_trip(sock), 0.295)
+        self.assertEqual(admin_call(server.admin_port, "POST", "/api/v1/faults/disable"), 200)
+        self.assertLess(min(round_trip(sock) for _ in range(3)), 0.2)  # the open connection too
+        self.assertEqual(len(api.get("/proxies/cache/toxics").json()), 1)  # kept, not removed
+        self.assertEqual(admin_call(server.admin_port, "POST", "/api/v1/faults/enable"), 200)
+        self.assertGreaterEqual(round_trip(sock), 0.295)
+
     def test_the_apis_proxies_and_toxics_are_in_the_effective_config(self) -> None:
         upstream = self.echo()
         server = self.start([{"name": "db", "listen": "127.0.0.1:0", "upstream": upstream.address}],
