@@ -27,8 +27,8 @@
 namespace faultline::faults {
 
 // In the order the config reference lists them.
-using Action = std::variant<Delay, Abort, Reset, Hang, Throttle, Truncate, Corrupt, Modify, Slice,
-                            SlowClose>;
+using Action =
+    std::variant<Delay, Abort, Reset, Hang, Throttle, Truncate, Corrupt, Modify, Slice, SlowClose>;
 
 // Calls `visit.template operator()<A>()` for every action type A, in registry order.
 template <class Visit>

@@ -13,7 +13,10 @@ namespace faultline::faults {
 // header fields, or its whole body (the upstream's body is then read and dropped, and the
 // client gets this one with its own Content-Length).
 struct Modify {
-  static constexpr ActionInfo info{"modify", false, Hook::response_head, "",
+  static constexpr ActionInfo info{"modify",
+                                   false,
+                                   Hook::response_head,
+                                   "",
                                    "rewrite the upstream's status, headers or body",
                                    Protocols::http};
   std::optional<int> status;
