@@ -52,7 +52,7 @@ test-tsan: deps $(BUILD_TSAN)/build.ninja
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir $(BUILD_TSAN) $(CTEST_ARGS) -L tsan
 
 format:
-	find app base toml net http echo config faults metrics loadgen proxy tests bench -name '*.cpp' -o -name '*.hpp' | xargs -r clang-format -i
+	find app base toml net http echo config faults metrics loadgen proxy tcp tests bench -name '*.cpp' -o -name '*.hpp' | xargs -r clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/embedded_config.hpp"
+#include "app/tcp_services.hpp"
 #include "base/host_port.hpp"
 #include "config/loader.hpp"
 #include "echo/echo_server.hpp"
@@ -93,8 +94,11 @@ int serve_until_signalled(std::shared_ptr<const config::Config> config,
                           const std::string& config_path, const sigset_t& signals,
                           echo::EchoServer* echo) {
   proxy::ProxyServer server(config, config_path);
+  TcpServices tcp(*config);
+  tcp.attach(server);
   try {
     server.start();
+    tcp.start();
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;
@@ -107,7 +111,13 @@ int serve_until_signalled(std::shared_ptr<const config::Config> config,
     }
   }
   spdlog::info("received {}", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
-  const bool drained = server.drain_and_stop();
+  // TCP connections drain within the same drain_timeout as requests in flight.
+  const auto drain_deadline = std::chrono::steady_clock::now() + config->server.drain_timeout;
+  const bool requests_drained = server.drain_and_stop();
+  const bool connections_drained = tcp.drain(std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::max(drain_deadline - std::chrono::steady_clock::now(),
+               std::chrono::steady_clock::duration::zero())));
+  const bool drained = requests_drained && connections_drained;
   spdlog::info(drained ? "drained, exiting" : "drain deadline passed, exiting");
   return 0;
 }

@@ -1,10 +1,12 @@
 // faultline's command line: parses arguments and hands over to app/commands.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string_view>
 
 #include "app/bench_command.hpp"
 #include "app/commands.hpp"
 #include "app/logging.hpp"
+#include "app/toxiproxy_command.hpp"
 
 namespace {
 
@@ -20,6 +22,11 @@ bool is_subcommand(const CLI::App& cli, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // toxiproxy-server's flags are Go-style (-host, -port): not CLI11's syntax.
+  if (argc > 1 && std::string_view(argv[1]) == "toxiproxy") {
+    faultline::app::setup_logging();
+    return faultline::app::run_toxiproxy_command(argc - 2, argv + 2);
+  }
   CLI::App cli{"faultline: a chaos and fault-injection reverse proxy with a load generator"};
   cli.require_subcommand(1);
   cli.set_help_all_flag("--help-all", "Show help for every subcommand");
@@ -40,6 +47,9 @@ int main(int argc, char** argv) {
 
   auto* check = cli.add_subcommand("check", "Validate a config file");
   check->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+
+  cli.add_subcommand("toxiproxy",
+                     "Drop-in for toxiproxy-server: [-host localhost] [-port 8474] [-config FILE]");
 
   auto* version = cli.add_subcommand("version", "Print the version");
 

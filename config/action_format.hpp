@@ -92,4 +92,11 @@ boost::json::object action_json(const faults::Corrupt&);
 std::optional<faults::Modify> read_action(ActionReader&, const toml::node&, Tag<faults::Modify>);
 boost::json::object action_json(const faults::Modify&);
 
+std::optional<faults::Slice> read_action(ActionReader&, const toml::node&, Tag<faults::Slice>);
+boost::json::object action_json(const faults::Slice&);
+
+std::optional<faults::SlowClose> read_action(ActionReader&, const toml::node&,
+                                             Tag<faults::SlowClose>);
+boost::json::object action_json(const faults::SlowClose&);
+
 }  // namespace faultline::config

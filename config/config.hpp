@@ -70,12 +70,30 @@ struct MetricsConfig {
   Duration window = std::chrono::seconds(60);
 };
 
+// A [[tcp]] table: a TCP proxy (databases, caches, brokers). Reloadable: a reload adds,
+// removes and changes TCP proxies, leaving the connections of unchanged ones alone.
+struct TcpProxyConfig {
+  std::string name;  // the `proxy` label, and what `match = { tcp = "..." }` names
+  HostPort listen;
+  HostPort upstream;    // dialled for each connection (a name is resolved each time)
+  bool enabled = true;  // false: no listener, connections are refused (Toxiproxy's "down")
+  Duration connect_timeout = std::chrono::seconds(2);
+};
+
+// [toxiproxy]: the Toxiproxy-compatible API inside `faultline proxy` (restart to change).
+struct ToxiproxyConfig {
+  bool enabled = false;  // true when the table has `listen`
+  HostPort listen{"127.0.0.1", 8474};
+};
+
 struct Config {
   std::string source;  // file path, or "<embedded>"
   ServerConfig server;
   AdminConfig admin;
   MetricsConfig metrics;
   std::vector<RouteConfig> routes;
+  std::vector<TcpProxyConfig> tcp;
+  ToxiproxyConfig toxiproxy;
   FaultsConfig faults;
 };
 

@@ -38,6 +38,7 @@ json::object match_json(const faults::Matcher& match) {
   }
   if (!match.host.empty()) out["host"] = match.host;
   if (!match.route.empty()) out["route"] = match.route;
+  if (match.is_tcp()) out["tcp"] = match.tcp;
   return out;
 }
 
@@ -47,8 +48,14 @@ json::object rule_json(const faults::Rule& rule) {
   json::object out{{"name", rule.name}, {"probability", rule.probability}};
   json::object match = match_json(rule.match);
   if (!match.empty()) out["match"] = std::move(match);
-  out[faults::kind_name(rule.action)] =
+  if (rule.match.is_tcp()) {
+    out["stream"] = rule.stream == faults::Stream::upstream ? "upstream" : "downstream";
+  }
+  json::object action =
       std::visit([](const auto& action) { return action_json(action); }, rule.action);
+  // A TCP delay acts on each chunk: the loader refuses a phase on it, so none is shown.
+  if (rule.match.is_tcp()) action.erase("phase");
+  out[faults::kind_name(rule.action)] = std::move(action);
   return out;
 }
 
@@ -80,6 +87,18 @@ json::object config_json(const Config& config) {
     routes.push_back(std::move(r));
   }
   out["routes"] = std::move(routes);
+  json::array tcp;
+  for (const auto& proxy : config.tcp) {
+    tcp.push_back(json::object{{"name", proxy.name},
+                               {"listen", address(proxy.listen)},
+                               {"upstream", address(proxy.upstream)},
+                               {"enabled", proxy.enabled},
+                               {"connect_timeout", format_duration(proxy.connect_timeout)}});
+  }
+  out["tcp"] = std::move(tcp);
+  if (config.toxiproxy.enabled) {
+    out["toxiproxy"] = json::object{{"listen", address(config.toxiproxy.listen)}};
+  }
   const auto& faults = config.faults;
   json::object profiles;
   for (const auto& profile : faults.profiles) {

@@ -5,6 +5,9 @@
 //                headers = { "x-tenant" = "test", "x-debug" = true, "x-canary" = false },
 //                host = "api.example.com", route = "api" }
 //              a header value is an exact value (a string), true (present) or false (absent)
+//   match    = { tcp = "postgres" }   a TCP rule: applies to that [[tcp]] proxy's new
+//              connections, with stream = "downstream" (default) or "upstream"; the
+//              probability is rolled per connection
 #include "config/faults_loader.hpp"
 
 #include "config/action_format.hpp"
@@ -32,9 +35,11 @@ constexpr std::string_view kNoneProfile = faults::kNoneProfileName;
 
 class ProfileReader {
  public:
-  ProfileReader(const std::vector<RouteConfig>& routes, Diagnostics& diagnostics)
+  ProfileReader(const std::vector<RouteConfig>& routes, const std::vector<TcpProxyConfig>& tcp,
+                Diagnostics& diagnostics)
       : diagnostics_(diagnostics) {
     for (const auto& route : routes) route_names_.push_back(route.name);
+    for (const auto& proxy : tcp) tcp_names_.push_back(proxy.name);
   }
 
   std::vector<faults::Profile> read(const toml::table* profiles) {
@@ -136,10 +141,68 @@ class ProfileReader {
                        "rule has more than one action: " + joined(present, " and "));
     }
 
+    const toml::node* stream = reader.node("stream");
+    if (stream != nullptr) read_stream(reader, *stream, rule);
     reader.finish();
     if (!action) return std::nullopt;
     rule.action = std::move(*action);
+    if (!check_protocol(reader, rule, stream)) return std::nullopt;
     return rule;
+  }
+
+  void read_stream(TableReader& reader, const toml::node& node, Rule& rule) {
+    const auto* text = node.as_string();
+    if (text != nullptr && text->get() == "upstream") {
+      rule.stream = faults::Stream::upstream;
+    } else if (text != nullptr && text->get() == "downstream") {
+      rule.stream = faults::Stream::downstream;
+    } else {
+      reader.error("stream", &node,
+                   "expected \"downstream\" (server to client) or \"upstream\" (client to "
+                   "server)");
+    }
+  }
+
+  // An action and its keys must mean something for the rule's protocol: HTTP rules, or TCP
+  // rules (match = { tcp = ... }).
+  bool check_protocol(TableReader& reader, const Rule& rule, const toml::node* stream) {
+    const faults::ActionInfo& info = faults::info_of(rule.action);
+    const toml::node* action_node = reader.node(info.name);
+    if (rule.match.is_tcp()) {
+      if (!faults::applies_to_tcp(info)) {
+        reader.error(info.name, action_node,
+                     "'" + std::string(info.name) +
+                         "' applies to HTTP rules only; a TCP rule takes delay, throttle, reset, "
+                         "hang, truncate, slice or slow_close");
+        return false;
+      }
+      if (const auto* delay = std::get_if<faults::Delay>(&rule.action);
+          delay != nullptr && delay->phase != faults::Phase::request) {
+        reader.error(info.name, action_node,
+                     "phase applies to HTTP rules only (a TCP delay acts on each chunk of its "
+                     "stream)");
+        return false;
+      }
+      return true;
+    }
+    if (!faults::applies_to_http(info)) {
+      reader.error(info.name, action_node,
+                   "'" + std::string(info.name) +
+                       "' applies to TCP rules only: add match = { tcp = \"<[[tcp]] name>\" }");
+      return false;
+    }
+    if (stream != nullptr) {
+      reader.error("stream", stream, "applies to TCP rules only (match = { tcp = ... })");
+      return false;
+    }
+    if (const auto* reset = std::get_if<faults::Reset>(&rule.action);
+        reset != nullptr && reset->after.count() > 0) {
+      reader.error(info.name, action_node,
+                   "after applies to TCP rules only (an HTTP reset happens before the upstream "
+                   "is contacted)");
+      return false;
+    }
+    return true;
   }
 
   // Rule names go into x-faultline-injected (a comma-separated header value) and into a
@@ -205,6 +268,28 @@ class ProfileReader {
       out.host = lowercase(std::move(out.host));
       if (out.host.empty() || out.host.find_first_of(" \t\r\n/?#@") != std::string::npos) {
         reader.error("host", host, "expected a host name like \"api.example.com\"");
+      }
+    }
+
+    if (const toml::node* tcp = reader.read_string("tcp", out.tcp)) {
+      if (std::find(tcp_names_.begin(), tcp_names_.end(), out.tcp) == tcp_names_.end()) {
+        std::string message = "unknown tcp proxy '" + out.tcp + "'";
+        if (auto suggestion = closest_match(out.tcp, tcp_names_)) {
+          message += " (did you mean '" + *suggestion + "'?)";
+        } else if (!tcp_names_.empty()) {
+          message += " (tcp proxies: " + joined(tcp_names_, ", ") + ")";
+        } else {
+          message += " (no [[tcp]] proxy is defined)";
+        }
+        reader.error("tcp", tcp, std::move(message));
+      }
+      // A TCP connection has no path, method, headers, host or route.
+      for (std::string_view key :
+           {"path_prefix", "path_regex", "methods", "headers", "host", "route"}) {
+        if (const toml::node* http_only = reader.node(key)) {
+          reader.error(key, http_only,
+                       "applies to HTTP rules only; this rule matches tcp = \"" + out.tcp + "\"");
+        }
       }
     }
 
@@ -280,14 +365,16 @@ class ProfileReader {
 
   Diagnostics& diagnostics_;
   std::vector<std::string> route_names_;
+  std::vector<std::string> tcp_names_;
 };
 
 }  // namespace
 
 std::vector<faults::Profile> read_fault_profiles(const toml::table* profiles,
                                                  const std::vector<RouteConfig>& routes,
+                                                 const std::vector<TcpProxyConfig>& tcp,
                                                  Diagnostics& diagnostics) {
-  return ProfileReader(routes, diagnostics).read(profiles);
+  return ProfileReader(routes, tcp, diagnostics).read(profiles);
 }
 
 }  // namespace faultline::config::detail

@@ -14,10 +14,12 @@
 namespace faultline::config::detail {
 
 // Reads every profile of the [faults.profiles] table (`profiles` may be null: no
-// profiles). `routes` are those a rule's match.route may name. Returns the profiles sorted
-// by name, the built-in, empty "none" included.
+// profiles). `routes` are those a rule's match.route may name, `tcp` the proxies its
+// match.tcp may name. Returns the profiles sorted by name, the built-in, empty "none"
+// included.
 std::vector<faults::Profile> read_fault_profiles(const toml::table* profiles,
                                                  const std::vector<RouteConfig>& routes,
+                                                 const std::vector<TcpProxyConfig>& tcp,
                                                  Diagnostics& diagnostics);
 
 }  // namespace faultline::config::detail

@@ -50,6 +50,8 @@ class Loader {
     read_server(root);
     read_admin(root);
     read_metrics(root);
+    read_tcp(root);
+    read_toxiproxy(root);
     read_routes(root);
     read_faults(root);
     root.finish();
@@ -129,7 +131,9 @@ class Loader {
   void read_routes(TableReader& root) {
     const bool present = root.table().contains("routes");
     const toml::array* routes = root.read_array("routes", "[[routes]]");
-    if (!present) root.table_error("no routes: add a [[routes]] table");
+    // A config of TCP proxies only needs no route (its HTTP listener answers 404).
+    const bool tcp_only = !config_.tcp.empty() || config_.toxiproxy.enabled;
+    if (!present && !tcp_only) root.table_error("no routes: add a [[routes]] table");
     if (routes == nullptr) return;
     if (routes->empty()) {
       root.error("routes", routes, "no routes: add a [[routes]] table");
@@ -189,6 +193,70 @@ class Loader {
     config_.routes.push_back(std::move(route));
   }
 
+  void read_tcp(TableReader& root) {
+    const toml::array* proxies = root.read_array("tcp", "[[tcp]]");
+    if (proxies == nullptr) return;
+    for_each_table(*proxies, "tcp", "[[tcp]]", diagnostics_,
+                   [&](const toml::table& table, const std::string& path, std::size_t) {
+                     read_tcp_proxy(table, path);
+                   });
+  }
+
+  void read_tcp_proxy(const toml::table& table, const std::string& path) {
+    TableReader reader(table, path, diagnostics_);
+    TcpProxyConfig proxy;
+    const toml::node* name = reader.read_string("name", proxy.name);
+    if (!table.contains("name")) reader.table_error("tcp proxy has no name");
+    if (name != nullptr && proxy.name.empty()) {
+      reader.error("name", name, "must not be empty");
+      name = nullptr;
+    }
+    const std::string described =
+        proxy.name.empty() ? std::string("tcp proxy") : "tcp proxy '" + proxy.name + "'";
+    const toml::node* listen = read_listen(reader, "listen", proxy.listen);
+    if (!table.contains("listen")) reader.table_error(described + " has no listen address");
+    std::string upstream_text;
+    if (const toml::node* upstream = reader.read_string("upstream", upstream_text)) {
+      if (auto error = parse_listen_address(upstream_text, proxy.upstream); !error.empty()) {
+        reader.error("upstream", upstream, "expected \"host:port\": " + error);
+      } else if (proxy.upstream.port == 0) {
+        reader.error("upstream", upstream, "port 0 cannot be connected to");
+      }
+    } else if (!table.contains("upstream")) {
+      reader.table_error(described + " has no upstream");
+    }
+    reader.read_bool("enabled", proxy.enabled);
+    reader.read_positive_duration("connect_timeout", proxy.connect_timeout);
+    reader.finish();
+    if (name != nullptr) {
+      const auto [first, inserted] = tcp_name_lines_.emplace(proxy.name, line_of(*name));
+      if (!inserted) {
+        reader.error("name", name,
+                     "duplicate tcp proxy name '" + proxy.name + "' (first defined at line " +
+                         std::to_string(first->second) + ")");
+      }
+    }
+    if (listen != nullptr && proxy.listen.port != 0) {
+      const auto key = std::make_pair(proxy.listen.host, proxy.listen.port);
+      const auto [first, inserted] = tcp_listen_lines_.emplace(key, line_of(*listen));
+      if (!inserted) {
+        reader.error(
+            "listen", listen,
+            "address already used by the tcp proxy at line " + std::to_string(first->second));
+      }
+    }
+    config_.tcp.push_back(std::move(proxy));
+  }
+
+  void read_toxiproxy(TableReader& root) {
+    const toml::table* table = root.read_table("toxiproxy");
+    if (table == nullptr) return;
+    TableReader reader(*table, "toxiproxy", diagnostics_);
+    config_.toxiproxy.enabled = read_listen(reader, "listen", config_.toxiproxy.listen) != nullptr;
+    if (!table->contains("listen")) reader.table_error("[toxiproxy] needs listen = \"host:port\"");
+    reader.finish();
+  }
+
   // Names label metrics and (host, path_prefix) picks the route: both must be unique.
   void check_route_is_unique(TableReader& reader, const RouteConfig& route, const toml::node* name,
                              const toml::node* prefix) {
@@ -235,7 +303,8 @@ class Loader {
       reader.finish();
     }
     // The rules belong to the fault engine's schema: config/faults_loader.
-    faults.profiles = detail::read_fault_profiles(profiles, config_.routes, diagnostics_);
+    faults.profiles =
+        detail::read_fault_profiles(profiles, config_.routes, config_.tcp, diagnostics_);
     faults.profile_names.clear();
     for (const auto& profile : faults.profiles) faults.profile_names.push_back(profile.name);
     const std::set<std::string> names(faults.profile_names.begin(), faults.profile_names.end());
@@ -256,6 +325,8 @@ class Loader {
   const toml::node* server_listen_ = nullptr;
   const toml::node* admin_listen_ = nullptr;
   std::map<std::string, int> route_name_lines_;
+  std::map<std::string, int> tcp_name_lines_;
+  std::map<std::pair<std::string, std::uint16_t>, int> tcp_listen_lines_;
   // (host, path_prefix) -> (route name, line)
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> route_prefixes_;
 };

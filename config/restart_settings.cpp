@@ -19,6 +19,10 @@ std::vector<std::string> changed_restart_settings(const Config& running, const C
   }
   if (!same(running.admin.listen, loaded.admin.listen)) changed.emplace_back("admin.listen");
   if (running.metrics.window != loaded.metrics.window) changed.emplace_back("metrics.window");
+  if (running.toxiproxy.enabled != loaded.toxiproxy.enabled ||
+      !same(running.toxiproxy.listen, loaded.toxiproxy.listen)) {
+    changed.emplace_back("toxiproxy.listen");
+  }
   return changed;
 }
 

@@ -19,13 +19,16 @@
 #include "faults/actions/hang.hpp"
 #include "faults/actions/modify.hpp"
 #include "faults/actions/reset.hpp"
+#include "faults/actions/slice.hpp"
+#include "faults/actions/slow_close.hpp"
 #include "faults/actions/throttle.hpp"
 #include "faults/actions/truncate.hpp"
 
 namespace faultline::faults {
 
 // In the order the config reference lists them.
-using Action = std::variant<Delay, Abort, Reset, Hang, Throttle, Truncate, Corrupt, Modify>;
+using Action =
+    std::variant<Delay, Abort, Reset, Hang, Throttle, Truncate, Corrupt, Modify, Slice, SlowClose>;
 
 // Calls `visit.template operator()<A>()` for every action type A, in registry order.
 template <class Visit>

@@ -105,6 +105,7 @@ std::optional<PathRegex> PathRegex::compile(std::string_view pattern, std::strin
 }
 
 bool Matcher::matches(const RequestView& request) const {
+  if (is_tcp()) return false;  // applies to that TCP proxy's connections instead
   // Cheapest tests first; the regex last.
   if (!route.empty() && request.route != route) return false;
   if (!methods.empty() &&

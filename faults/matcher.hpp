@@ -53,6 +53,9 @@ struct Matcher {
   std::vector<HeaderCondition> headers;  // all must hold
   std::string host;                      // lower case, no port; "" = any host
   std::string route;                     // route name; "" = any route
+  std::string tcp;  // a TCP proxy's name: the rule is a TCP rule and matches no request
+
+  bool is_tcp() const { return !tcp.empty(); }
 
   bool matches(const RequestView& request) const;
 };

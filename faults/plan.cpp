@@ -68,6 +68,9 @@ struct Compose {
     }
     return true;
   }
+  // TCP-only actions: the loader keeps them off HTTP rules.
+  bool operator()(const Slice&) const { return false; }
+  bool operator()(const SlowClose&) const { return false; }
 
   bool terminal(const TerminalAction& action) const {
     if (plan.terminal) return false;  // the first terminal wins

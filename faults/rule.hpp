@@ -10,12 +10,20 @@
 
 namespace faultline::faults {
 
-// If `match` matches, roll `probability`; if it fires, apply `action`.
+// The two directions of a TCP connection, with Toxiproxy's names.
+enum class Stream {
+  upstream,    // client → server
+  downstream,  // server → client
+};
+
+// If `match` matches, roll `probability`; if it fires, apply `action`. A TCP rule
+// (match.tcp set) rolls once per connection and acts on one direction, `stream`.
 struct Rule {
   std::string name;  // in x-faultline-injected and the `rule` metric label
   Matcher match;
   double probability = 1.0;  // in [0, 1]
   Action action;
+  Stream stream = Stream::downstream;  // TCP rules only
 };
 
 // An ordered list of rules, each evaluated independently per request.

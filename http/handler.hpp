@@ -12,6 +12,7 @@ struct Request {
   std::string target;  // "/readyz"
   std::string authorization;
   std::string body;
+  std::string user_agent = {};  // the Toxiproxy API turns browsers away, as toxiproxy-server does
 };
 
 struct Response {

@@ -107,7 +107,8 @@ class AdminConnection {
     Request request{std::string(head.method),
                     std::string(head.target),
                     std::string(head.field("authorization").value_or("")),
-                    {}};
+                    {},
+                    std::string(head.field("user-agent").value_or(""))};
     Answer answer;
     answer.head_request = head.method == "HEAD";
     answer.keep_alive = head.keep_alive && !head.close_after;

@@ -9,6 +9,7 @@
 
 #include "metrics/process_metrics.hpp"
 #include "metrics/prometheus_buckets.hpp"
+#include "metrics/tcp_metrics.hpp"
 
 namespace faultline::metrics {
 
@@ -240,6 +241,9 @@ std::vector<MetricFamily> ProxyMetrics::collect(TimePoint now) const {
                           &faults, &upstream_errors, &inflight, &connections, &network_bytes,
                           &reloads, &active_profile, &build_info}) {
     families.push_back(std::move(*f));
+  }
+  if (const TcpMetrics* tcp = tcp_.load(std::memory_order_acquire)) {
+    for (MetricFamily& f : tcp->Collect()) families.push_back(std::move(f));
   }
   if (options_.process_metrics) {
     if (const auto sample = read_process_sample()) {

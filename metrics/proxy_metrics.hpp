@@ -84,6 +84,8 @@ struct RouteStats {
   std::vector<CoarseBucket> request_duration_buckets;
 };
 
+class TcpMetrics;
+
 class ProxyMetrics final : public prometheus::Collectable {
  public:
   explicit ProxyMetrics(MetricsOptions options = {});
@@ -104,6 +106,10 @@ class ProxyMetrics final : public prometheus::Collectable {
   StripedCounter& faults_injected(std::string_view route, std::string_view profile,
                                   std::string_view rule, std::string_view kind);
   void set_active_profile(std::string_view profile);
+  // The TCP proxies' families join this exposition (one /metrics for the process); `tcp`
+  // must outlive every scrape. Set once, before the admin listener starts.
+  void attach_tcp(const TcpMetrics* tcp) { tcp_.store(tcp, std::memory_order_release); }
+  const TcpMetrics* tcp() const { return tcp_.load(std::memory_order_acquire); }
   void record_config_reload(bool success);
 
   // ---- Hot path: from worker `worker` only ----
@@ -152,6 +158,7 @@ class ProxyMetrics final : public prometheus::Collectable {
 
   std::array<StripedGauge, kSideCount> connections_;
   std::array<StripedCounter, kSideCount * kDirectionCount> network_bytes_;
+  std::atomic<const TcpMetrics*> tcp_{nullptr};
   std::atomic<std::uint64_t> reloads_succeeded_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
 

@@ -12,6 +12,7 @@
 
 #include "config/config_json.hpp"
 #include "metrics/proxy_metrics.hpp"
+#include "metrics/tcp_metrics.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/admin_control.hpp"
 #include "proxy/live_page.hpp"
@@ -210,14 +211,36 @@ http::Response AdminApi::stats(bool buckets) const {
     }
   }
   const FaultState state = control_.fault_state();
-  return json_answer(
-      200, boost::json::object{
-               {"clock_seconds", std::chrono::duration<double>(now.time_since_epoch()).count()},
-               {"active_profile", state.active_profile},
-               {"faults_enabled", state.faults_enabled},
-               {"token_required", !state.config->admin.token.empty()},
-               {"reloads", control_.reloads().total},
-               {"routes", std::move(routes)}});
+  boost::json::object body{
+      {"clock_seconds", std::chrono::duration<double>(now.time_since_epoch()).count()},
+      {"active_profile", state.active_profile},
+      {"faults_enabled", state.faults_enabled},
+      {"token_required", !state.config->admin.token.empty()},
+      {"reloads", control_.reloads().total},
+      {"routes", std::move(routes)}};
+  // The TCP proxies (README "TCP proxies"), when the process runs any.
+  if (const metrics::TcpMetrics* tcp = metrics_.tcp()) {
+    boost::json::array proxies;
+    for (const auto& proxy : tcp->stats()) {
+      boost::json::object connections;
+      for (std::size_t i = 0; i < proxy.connections.size(); ++i) {
+        connections[metrics::to_string(static_cast<metrics::TcpOutcome>(i))] = proxy.connections[i];
+      }
+      proxies.push_back(boost::json::object{
+          {"proxy", proxy.proxy},
+          {"connections", std::move(connections)},
+          {"active_connections", proxy.active},
+          {"bytes", boost::json::object{{"upstream", proxy.bytes_upstream},
+                                        {"downstream", proxy.bytes_downstream}}},
+          {"connect_duration_seconds", boost::json::object{{"count", proxy.connects},
+                                                           {"p50", proxy.connect_p50},
+                                                           {"p99", proxy.connect_p99},
+                                                           {"max", proxy.connect_max}}},
+      });
+    }
+    body["tcp_proxies"] = std::move(proxies);
+  }
+  return json_answer(200, body);
 }
 
 // The last few reloads, newest first, with their errors or warnings.
@@ -280,6 +303,7 @@ http::Response AdminApi::config() const {
   faults["active_profile"] = state.active_profile;
   faults["enabled"] = state.faults_enabled;
   body["source"] = state.config->source;
+  if (config_extension_) config_extension_(body);
   return json_answer(200, body);
 }
 

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <string_view>
+
+#include <boost/json/object.hpp>
 
 #include "http/handler.hpp"
 
@@ -31,6 +34,11 @@ class AdminApi final : public http::Handler {
   // window is exact to the period of this tick.
   void every_second() const override;
 
+  // Adds to GET /api/v1/config what the process runs beside the config file (the Toxiproxy
+  // API's proxies and toxics); called on the admin thread. Set before serving.
+  using ConfigExtension = std::function<void(boost::json::object& config)>;
+  void set_config_extension(ConfigExtension extension) { config_extension_ = std::move(extension); }
+
  private:
   // `buckets`: also each route's coarse request-duration histogram (for the live page).
   http::Response stats(bool buckets) const;
@@ -47,6 +55,7 @@ class AdminApi final : public http::Handler {
   const metrics::ProxyMetrics& metrics_;
   AdminControl& control_;
   std::atomic<bool> ready_{true};
+  ConfigExtension config_extension_;
 };
 
 }  // namespace faultline::proxy

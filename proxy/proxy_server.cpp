@@ -67,6 +67,7 @@ struct ProxyServer::Impl {
   AdminApi admin_api;
   http::Server admin;
   std::unique_ptr<config::ConfigWatcher> watcher;  // stopped first: it calls into `live`
+  FaultObserver observer;
   bool stopped = false;
 };
 
@@ -102,7 +103,14 @@ void ProxyServer::start() {
       asio::post(impl.workers.context(i),
                  [state = impl.states[i].get(), next] { state->install(next); });
     }
+    if (impl.observer) {
+      impl.observer(FaultState{next->config, next->active_profile->name, next->faults_enabled});
+    }
   });
+  if (impl.observer) {
+    impl.observer(
+        FaultState{snapshot->config, snapshot->active_profile->name, snapshot->faults_enabled});
+  }
   impl.acceptor.emplace(net::open_acceptor(impl.workers.context(0), impl.config->server.listen));
   impl.admin.start();
 
@@ -143,6 +151,18 @@ void ProxyServer::start_watching_config() {
         "/api/v1/reload",
         e.what());
   }
+}
+
+void ProxyServer::set_fault_observer(FaultObserver observer) {
+  impl_->observer = std::move(observer);
+}
+
+void ProxyServer::set_config_extension(AdminApi::ConfigExtension extension) {
+  impl_->admin_api.set_config_extension(std::move(extension));
+}
+
+void ProxyServer::attach_tcp_metrics(const metrics::TcpMetrics& tcp) {
+  impl_->metrics.attach_tcp(&tcp);
 }
 
 ReloadOutcome ProxyServer::reload(std::string_view trigger) {

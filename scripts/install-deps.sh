@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nginx-light haproxy prometheus
   chromium
+  postgresql redis-server redis-tools iperf3
 )
 # The page tests drive chromium with the npm package playwright-core: node and npm too,
 # unless a node is installed already (e.g. from another source, whose npm comes with it).

@@ -1,4 +1,5 @@
-// reset = true (or reset = {})
+// reset = true (or reset = {}); on a TCP rule also reset = { after = "2s" }
+#include "base/units.hpp"
 #include "config/action_format.hpp"
 
 namespace faultline::config {
@@ -8,15 +9,22 @@ std::optional<faults::Reset> read_action(ActionReader& r, const toml::node& node
   if (const auto* flag = node.as_boolean(); flag != nullptr && flag->get()) return faults::Reset{};
   if (const auto* table = node.as_table(); table != nullptr) {
     TableReader reader = r.table(*table, "reset");
-    reader.finish();  // reset = {} is the same as reset = true; any key is unknown
-    return faults::Reset{};
+    faults::Reset reset;
+    // Only TCP rules take `after` (the rule reader says so for an HTTP rule).
+    if (const toml::node* after = reader.node("after")) {
+      r.duration(reader, "after", *after, false, reset.after);
+    }
+    reader.finish();  // any other key is unknown
+    return reset;
   }
   r.rule().error("reset", &node, "expected true (reset = true)");
   return std::nullopt;
 }
 
-boost::json::object action_json(const faults::Reset&) {
-  return {};
+boost::json::object action_json(const faults::Reset& reset) {
+  boost::json::object out;
+  if (reset.after.count() > 0) out["after"] = format_duration(reset.after);
+  return out;
 }
 
 }  // namespace faultline::config

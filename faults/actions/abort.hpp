@@ -10,8 +10,12 @@ namespace faultline::faults {
 
 // Answer with `status` without contacting the upstream.
 struct Abort {
-  static constexpr ActionInfo info{"abort", true, Hook::before_upstream, "x-faultline-abort",
-                                   "answer with a status without contacting the upstream"};
+  static constexpr ActionInfo info{"abort",
+                                   true,
+                                   Hook::before_upstream,
+                                   "x-faultline-abort",
+                                   "answer with a status without contacting the upstream",
+                                   Protocols::http};
   int status = 503;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // (name, value)

@@ -238,8 +238,9 @@ class TrafficDriver:
         ("POST", "/upload"),
     ]
 
-    def __init__(self, port: int, clients: int = 2, pause: float = 0.01):
+    def __init__(self, port: int, clients: int = 2, pause: float = 0.01, mix=None):
         self.port = port
+        self.mix = mix or self.MIX
         self.pause = pause
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
@@ -252,7 +253,7 @@ class TrafficDriver:
     def _run(self, offset: int) -> None:
         index = offset
         while not self.stop_event.is_set():
-            method, target = self.MIX[index % len(self.MIX)]
+            method, target = self.mix[index % len(self.mix)]
             index += 1
             try:
                 if method == "POST":
@@ -276,6 +277,17 @@ class TrafficDriver:
             thread.join(timeout=15)
 
 
+# A TCP proxy in front of the echo upstream (HTTP through it is just bytes), so the TCP row
+# of the dashboard has data.
+def tcp_proxy(upstream_port: int) -> str:
+    return f"""
+[[tcp]]
+name = "db"
+listen = "127.0.0.1:0"
+upstream = "127.0.0.1:{upstream_port}"
+"""
+
+
 FAULT_PROFILE = """
 [faults]
 active_profile = "e2e"
@@ -284,6 +296,11 @@ active_profile = "e2e"
 name = "injected delay"
 match = { path_prefix = "/injected" }
 delay = "5ms"
+
+[[faults.profiles.e2e]]
+name = "tcp latency"
+match = { tcp = "db" }
+delay = "1ms"
 """
 
 
@@ -348,7 +365,8 @@ class DashboardFileTest(unittest.TestCase):
         for wanted in ("requests/s by route and outcome", "error ratio", "upstream latency p50",
                        "client-side latency p50", "heatmap", "summary", "injected faults",
                        "active profile", "in-flight", "connections", "network", "cpu",
-                       "resident memory", "config reloads"):
+                       "resident memory", "config reloads", "tcp connections/s", "tcp active connections",
+                       "tcp throughput", "tcp upstream connect time", "tcp faults injected"):
             self.assertIn(wanted, titles)
         self.assertTrue(any(p["type"] == "heatmap" for p in panels))
         exprs = " ".join(expr for _, expr in dashboard_queries(dashboard))
@@ -356,6 +374,10 @@ class DashboardFileTest(unittest.TestCase):
             self.assertIn(f"histogram_quantile({quantile}, sum by (le, route) (rate(faultline_upstream_duration_seconds_bucket", exprs)
             self.assertIn(f"histogram_quantile({quantile}, sum by (le, route) (rate(faultline_request_duration_seconds_bucket", exprs)
         self.assertIn("[$__rate_interval]", exprs)
+        for family in ("faultline_tcp_connections_total", "faultline_tcp_active_connections",
+                       "faultline_tcp_bytes_total", "faultline_tcp_connect_duration_seconds_bucket",
+                       "faultline_tcp_faults_injected_total"):
+            self.assertIn(f'{family}{{instance=~"$instance",proxy=~"$tcp_proxy"}}', exprs)
 
     def test_provisioning_files(self):
         with open(os.path.join(GRAFANA_DIR, "provisioning", "datasources", "prometheus.yml"), encoding="utf-8") as handle:
@@ -401,9 +423,11 @@ class PrometheusEndToEndTest(FaultlineTestCase):
 
     def start_stack(self):
         echo = self.start_echo(threads=2)
-        config = render_config([route("api", echo.port, "/"), route("down", closed_port(), "/down")]) + FAULT_PROFILE
+        config = (render_config([route("api", echo.port, "/"), route("down", closed_port(), "/down")])
+                  + tcp_proxy(echo.port) + FAULT_PROFILE)
         proxy = ProxyServer(self.write_file("faultline.toml", config))
         self.addCleanup(self._check_stopped, proxy.process, True)
+        proxy.tcp_port = int(proxy.process.wait_for_line(r"tcp proxy db listening on 127\.0\.0\.1:(\d+)").group(1))
         prometheus = PrometheusServer(self.make_temp_dir(), f"127.0.0.1:{proxy.admin_port}", RULES_YML)
         self.addCleanup(prometheus.stop)
         return echo, proxy, prometheus
@@ -412,6 +436,8 @@ class PrometheusEndToEndTest(FaultlineTestCase):
         echo, proxy, prometheus = self.start_stack()
         traffic = TrafficDriver(proxy.port)
         self.addCleanup(traffic.stop)
+        tcp_traffic = TrafficDriver(proxy.tcp_port, clients=1, pause=0.05, mix=[("GET", "/"), ("GET", "/bytes/4096")])
+        self.addCleanup(tcp_traffic.stop)
         started = time.monotonic()
 
         prometheus.wait_for('up{job="faultline"}', lambda r: r and r[0]["value"][1] == "1", 30,
@@ -443,7 +469,8 @@ class PrometheusEndToEndTest(FaultlineTestCase):
 
         checked = 0
         for route_value in (".*", "api"):
-            variables = dict(GRAFANA_BUILTINS, route=route_value, instance=".*", datasource="prometheus")
+            variables = dict(GRAFANA_BUILTINS, route=route_value, instance=".*", datasource="prometheus",
+                             tcp_proxy=".*" if route_value == ".*" else "db")
             for where, raw in dashboard_queries(dashboard):
                 try:
                     expr = substitute(raw, variables)
@@ -509,7 +536,9 @@ class PrometheusEndToEndTest(FaultlineTestCase):
             failures.append(f"FaultlineDown is active while faultline is up: {alerts!r}")
 
         traffic.stop()
+        tcp_traffic.stop()
         self.assertFalse(traffic.failures[:10], "client requests failed")
+        self.assertFalse(tcp_traffic.failures[:10], "requests through the TCP proxy failed")
         self.assertGreater(checked, 50)
         self.assertFalse(failures, f"{len(failures)} of {checked} checks failed:\n" + "\n".join(failures)
                          + f"\ntraffic: {traffic.statuses}")

@@ -267,7 +267,7 @@ TEST(ConfigFaults, EveryMatchCondition) {
 TEST(ConfigFaults, RuleWithoutActionSaysWhichToAdd) {
   EXPECT_EQ(only_error("[[faults.profiles.p]]\nname = \"idle\"\n"),
             "test.toml:1:1: faults.profiles.p[0]: rule has no action; add one of delay, abort, "
-            "reset, hang, throttle, truncate, corrupt or modify");
+            "reset, hang, throttle, truncate, corrupt, modify, slice or slow_close");
 }
 
 TEST(ConfigFaults, RuleWithTwoActionsNamesThem) {
@@ -283,7 +283,7 @@ TEST(ConfigFaults, MisspelledKeysGetASuggestion) {
   const LoadResult result = parse("[[faults.profiles.p]]\ndealy = \"1ms\"\n");
   EXPECT_EQ(messages(result),
             (Strings{"test.toml:1:1: faults.profiles.p[0]: rule has no action; add one of delay, "
-                     "abort, reset, hang, throttle, truncate, corrupt or modify",
+                     "abort, reset, hang, throttle, truncate, corrupt, modify, slice or slow_close",
                      "test.toml:2:1: faults.profiles.p[0].dealy: unknown key 'dealy' (did you "
                      "mean 'delay'?)"}));
   EXPECT_EQ(only_error("[[faults.profiles.p]]\nreset = true\nmatch = { path_prefx = \"/\" }\n"),
