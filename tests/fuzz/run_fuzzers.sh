@@ -64,12 +64,16 @@ for name in "${TARGETS[@]}"; do
   echo "run_fuzzers: $name for ${SECONDS_EACH}s: ${command[*]}" >&2
   status=0
   # The hard limit only guards against a run that would not stop by itself.
-  timeout --kill-after=30 $((SECONDS_EACH + 300)) "${command[@]}" >"$log" 2>&1 || status=$?
+  timeout --kill-after=30 $((SECONDS_EACH + 600)) "${command[@]}" >"$log" 2>&1 || status=$?
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   seconds=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   corpus=$(find "$work" -type f | wc -l)
   if [[ $status -eq 0 ]]; then
     result="no finding"
+  elif [[ $status -ge 124 ]] && grep -q '^Done [0-9]* runs' "$log" && ! grep -q 'Test unit written' "$log"; then
+    # The run finished and was stopped while exiting (LeakSanitizer's final scan of a big
+    # heap can take minutes on a starved machine): no input was found to fail.
+    result="no finding (stopped while exiting)"
   else
     failed=1
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
