@@ -22,8 +22,8 @@
 namespace {
 
 using namespace faultline;
-using proxy::AdminRequest;
-using proxy::AdminResponse;
+using http::Request;
+using http::Response;
 
 constexpr std::string_view kToken = "s3cret";
 
@@ -134,7 +134,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t flags = input.byte();
   const bool guarded = flags & 0x80;
   const auto reload = static_cast<proxy::ReloadOutcome::Result>((flags >> 5) % 4);
-  AdminRequest request;
+  Request request;
   request.method = kMethods[(flags & 0x1f) % std::size(kMethods)];
   request.target = input.line();
   request.authorization = input.line();
@@ -143,7 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FakeControl control(guarded ? guarded_config : open_config, reload);
   proxy::AdminApi api(proxy_metrics, control);
   api.set_ready(flags & 0x10);
-  const AdminResponse response = api.handle(request);
+  const Response response = api.handle(request);
 
   FUZZ_CHECK(documented_status(response.status));
   FUZZ_CHECK(!response.content_type.empty());

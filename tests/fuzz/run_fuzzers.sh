@@ -10,7 +10,7 @@
 #
 # Each target starts from its committed seeds (tests/fuzz/corpus/NAME) and regressions,
 # and keeps what it learns in DIR/fuzz-corpus/NAME, so a later run goes on from there.
-# A finding (crash, broken property, leak, timeout > 10 s, memory > 2 GiB) is written to
+# A finding (crash, broken property, leak, an input taking > 25 s, memory > 2 GiB) is written to
 # DIR/fuzz-findings/NAME/; the script prints how to replay it. Every finding, once fixed,
 # becomes a file in tests/fuzz/regressions/NAME/ (ctest replays those).
 set -euo pipefail
@@ -58,7 +58,7 @@ for name in "${TARGETS[@]}"; do
   seeds=("$FUZZ_DIR/corpus/$name")
   [[ -d $FUZZ_DIR/regressions/$name ]] && seeds+=("$FUZZ_DIR/regressions/$name")
   log="$BUILD/fuzz-findings/$name.log"
-  command=("$binary" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048
+  command=("$binary" -max_total_time="$SECONDS_EACH" -timeout=25 -rss_limit_mb=2048
            -print_final_stats=1 -artifact_prefix="$findings/"
            -dict="$FUZZ_DIR/dictionaries/$(dictionary_of "$name").dict" "$work" "${seeds[@]}")
   echo "run_fuzzers: $name for ${SECONDS_EACH}s: ${command[*]}" >&2
