@@ -62,11 +62,18 @@ bool iequals(std::string_view a, std::string_view b) {
                                             [](char x, char y) { return lower(x) == lower(y); });
 }
 
-std::string_view trim(std::string_view s) {
+// Optional whitespace (RFC 9110 §5.6.3) off both ends.
+std::string_view ows_trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// A line's content as the parser reads it: without its line end (the CRs and LFs at the
+// very end), then without the whitespace around it. "\r \n" is not an empty line.
+std::string_view content(std::string_view s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return ows_trim(s);
 }
 
 struct Head {
@@ -79,7 +86,7 @@ struct Head {
 // The fields of a head (the bytes before its blank line), as far as framing goes.
 Head read_head(std::string_view head) {
   Head out;
-  const std::string_view status_line = trim(head.substr(0, head.find('\n')));
+  const std::string_view status_line = content(head.substr(0, head.find('\n')));
   std::from_chars(status_line.data() + 9, status_line.data() + 12, out.status);
   std::size_t at = head.find('\n');
   while (at != std::string_view::npos && at + 1 < head.size()) {
@@ -91,7 +98,7 @@ Head read_head(std::string_view head) {
     const std::size_t colon = field.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = field.substr(0, colon);
-    const std::string_view value = trim(field.substr(colon + 1));
+    const std::string_view value = content(field.substr(colon + 1));
     if (iequals(name, "content-length")) {
       std::uint64_t n = 0;
       std::from_chars(value.data(), value.data() + value.size(), n);
@@ -99,8 +106,8 @@ Head read_head(std::string_view head) {
     } else if (iequals(name, "transfer-encoding")) {
       const std::size_t comma = value.rfind(',');
       out.transfer_encoding = true;
-      out.chunked = iequals(trim(comma == std::string_view::npos ? value : value.substr(comma + 1)),
-                            "chunked");
+      out.chunked = iequals(
+          ows_trim(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
     }
   }
   return out;
@@ -112,7 +119,7 @@ std::optional<std::size_t> chunked_end(std::string_view bytes, std::size_t at) {
     const std::size_t eol = bytes.find('\n', at);
     if (eol == std::string_view::npos) return std::nullopt;
     const std::string_view size_text =
-        trim(bytes.substr(at, eol - at).substr(0, bytes.substr(at, eol - at).find(';')));
+        content(bytes.substr(at, eol - at).substr(0, bytes.substr(at, eol - at).find(';')));
     std::uint64_t size = 0;
     std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
     at = eol + 1;
@@ -126,7 +133,7 @@ std::optional<std::size_t> chunked_end(std::string_view bytes, std::size_t at) {
   for (;;) {  // trailer lines up to an empty one
     const std::size_t eol = bytes.find('\n', at);
     if (eol == std::string_view::npos) return std::nullopt;
-    const bool empty = trim(bytes.substr(at, eol - at)).empty();
+    const bool empty = content(bytes.substr(at, eol - at)).empty();
     at = eol + 1;
     if (empty) return at;
   }
