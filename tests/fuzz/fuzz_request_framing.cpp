@@ -12,8 +12,9 @@
 //   too large has sent only an incomplete message (the session closes that connection);
 // - a forwarded head was within twice max_header_bytes (see the check for why twice).
 //
-// This mirrors ClientSession::serve_one and relay_request_body step by step; when the
-// session's reading moves, this target follows it.
+// This mirrors ClientSession::serve_one (proxy/client_session.cpp) and relay_request_body
+// (proxy/upstream_exchange.cpp) step by step; when the session's reading changes, this
+// target follows it.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/buffer_body.hpp>

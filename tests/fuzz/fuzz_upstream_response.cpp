@@ -12,8 +12,9 @@
 // - no hop-by-hop field of the upstream's (RFC 9110 §7.6.1) reaches the client, and the
 //   framing is the proxy's own: one Content-Length or chunked, never both.
 //
-// This mirrors ClientSession::relay_response step by step; when the session's reading
-// moves, this target follows it.
+// This mirrors ClientSession::forward_interim_responses and relay_response
+// (proxy/response_relay.cpp) step by step, with the same pure framing decision
+// (frame_response, proxy/exchange_rules.hpp); when the relay changes, this target follows.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -25,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/exchange_rules.hpp"
 #include "proxy/message_writer.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
@@ -126,23 +128,13 @@ Relay relay(std::string_view bytes, const std::size_t (&reads)[4], bool head_req
     return relay;
   }
   const bool bodyless = head_request || relay.status == 204 || relay.status == 304;
-  bool close_client = false;
-  Framing framing{false, parser->content_length()
-                             ? std::optional<std::uint64_t>(*parser->content_length())
-                             : std::nullopt};
-  if (!bodyless && !framing.content_length) {
-    if (client_version >= 11) {
-      framing.chunked = true;
-    } else {
-      close_client = true;
-    }
-  }
-  ConnectionDirective connection = ConnectionDirective::none;
-  if (close_client) {
-    connection = ConnectionDirective::close;
-  } else if (client_version == 10) {
-    connection = ConnectionDirective::keep_alive;
-  }
+  const faultline::proxy::ResponseFraming out = faultline::proxy::frame_response(
+      client_version, bodyless,
+      parser->content_length() ? std::optional<std::uint64_t>(*parser->content_length())
+                               : std::nullopt,
+      true, false);
+  const Framing framing = out.framing;
+  const ConnectionDirective connection = out.connection;
   relay.framing = framing;
   faultline::proxy::write_response_head(response, framing, connection, head);
   if (bodyless) {
