@@ -4,7 +4,8 @@
 #
 # Usage: tests/fuzz/run_fuzzers.sh [options] [TARGET...]     (default: every target)
 #   --build DIR      the fuzz build directory (cmake -DFAULTLINE_FUZZ=ON)   default build-fuzz
-#   --seconds N      how long each target runs                              default 300
+#   --seconds N      how long each target runs at most                      default 300
+#   --runs N         stop a target after N executions, if that comes first (default: no limit)
 #   --summary FILE   also write the results as a markdown table to FILE
 #   -h, --help
 #
@@ -18,6 +19,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$ROOT/build-fuzz"
 SECONDS_EACH=300
+RUNS=-1
 SUMMARY=""
 TARGETS=()
 ALL_TARGETS=(config_loader scenario_loader response_parser header_control admin_api
@@ -28,6 +30,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --build) BUILD=$(cd "$2" && pwd); shift 2 ;;
     --seconds) SECONDS_EACH=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
     --summary) SUMMARY=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "run_fuzzers: unknown option $1 (try --help)" >&2; exit 2 ;;
@@ -35,6 +38,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $SECONDS_EACH =~ ^[0-9]+$ && $SECONDS_EACH -ge 1 ]] || { echo "run_fuzzers: --seconds needs a positive integer" >&2; exit 2; }
+[[ $RUNS =~ ^(-1|[0-9]+)$ ]] || { echo "run_fuzzers: --runs needs a positive integer" >&2; exit 2; }
 [[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=("${ALL_TARGETS[@]}")
 
 dictionary_of() {
@@ -58,13 +62,15 @@ for name in "${TARGETS[@]}"; do
   seeds=("$FUZZ_DIR/corpus/$name")
   [[ -d $FUZZ_DIR/regressions/$name ]] && seeds+=("$FUZZ_DIR/regressions/$name")
   log="$BUILD/fuzz-findings/$name.log"
-  command=("$binary" -max_total_time="$SECONDS_EACH" -timeout=25 -rss_limit_mb=2048
+  command=("$binary" -max_total_time="$SECONDS_EACH" -runs="$RUNS" -timeout=25 -rss_limit_mb=2048
            -print_final_stats=1 -artifact_prefix="$findings/"
            -dict="$FUZZ_DIR/dictionaries/$(dictionary_of "$name").dict" "$work" "${seeds[@]}")
   echo "run_fuzzers: $name for ${SECONDS_EACH}s: ${command[*]}" >&2
   status=0
+  started=$(date +%s)
   # The hard limit only guards against a run that would not stop by itself.
   timeout --kill-after=30 $((SECONDS_EACH + 600)) "${command[@]}" >"$log" 2>&1 || status=$?
+  took=$(( $(date +%s) - started ))
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   seconds=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   corpus=$(find "$work" -type f | wc -l)
@@ -81,8 +87,8 @@ for name in "${TARGETS[@]}"; do
     grep -E 'fuzz property broken|ERROR: |runtime error|SUMMARY' "$log" | head -5 >&2 || true
     [[ -n $artifact ]] && echo "run_fuzzers: replay it with: $binary $artifact" >&2
   fi
-  echo "run_fuzzers: $name: ${executions:-?} executions (${seconds:-?}/s), corpus $corpus, $result" >&2
-  rows+=("| $name | $SECONDS_EACH | ${executions:-?} | ${seconds:-?} | $corpus | $result |")
+  echo "run_fuzzers: $name: ${executions:-?} executions in ${took}s (${seconds:-?}/s), corpus $corpus, $result" >&2
+  rows+=("| $name | $took | ${executions:-?} | ${seconds:-?} | $corpus | $result |")
 done
 
 table="| target | seconds | executions | executions/s | corpus files | result |
