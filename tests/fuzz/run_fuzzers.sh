@@ -23,7 +23,7 @@ RUNS=-1
 SUMMARY=""
 TARGETS=()
 ALL_TARGETS=(config_loader scenario_loader response_parser header_control admin_api
-             request_framing upstream_response)
+             request_framing upstream_response http_message)
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
