@@ -23,7 +23,7 @@ RUNS=-1
 SUMMARY=""
 TARGETS=()
 ALL_TARGETS=(config_loader scenario_loader response_parser header_control admin_api
-             request_framing upstream_response http_message)
+             request_framing upstream_response http_message toxiproxy_api)
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -46,6 +46,7 @@ dictionary_of() {
     config_loader|scenario_loader) echo toml ;;
     header_control) echo header_control ;;
     admin_api) echo admin_api ;;
+    toxiproxy_api) echo toxiproxy_api ;;
     *) echo http ;;
   esac
 }
