@@ -73,15 +73,6 @@ class ChunkedTest(FaultlineTestCase):
         self.assertEqual(again.body, b"".join(chunks))
 
 
-# ThreadSanitizer instruments every memory access of the relay: 1 GiB each way took 48 s
-# (download) and 165 s (upload) under TSan on 2 cores, 60 % on top of the rest of the TSan
-# suite (353 s), for no thread the small bodies of ChunkedTest and the other suites do not
-# already run through the same relay. ASan and the plain build run these tests.
-UNDER_TSAN = os.environ.get("FAULTLINE_SANITIZER") == "thread"
-
-
-@unittest.skipIf(UNDER_TSAN, "1 GiB each way takes 3.5 min under ThreadSanitizer; "
-                 "ChunkedTest runs the same relay with small bodies")
 class GigabyteTest(FaultlineTestCase):
     def start_pair(self, server=None):
         echo = self.start_echo(threads=2)
