@@ -2,6 +2,9 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_CI_SECONDS ?= 20
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 CTEST_ARGS ?= --output-on-failure --timeout 600
@@ -10,7 +13,7 @@ CTEST_ARGS ?= --output-on-failure --timeout 600
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test demo screenshots test-asan test-tsan format clean package test-deploy deps-deploy
+.PHONY: all deps configure build test demo screenshots test-asan test-tsan fuzz-build fuzz fuzz-ci format clean package test-deploy deps-deploy
 
 all: build
 
@@ -51,11 +54,27 @@ test-tsan: deps $(BUILD_TSAN)/build.ninja
 	cmake --build $(BUILD_TSAN) -j $(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir $(BUILD_TSAN) $(CTEST_ARGS) -L tsan
 
+# libFuzzer targets (tests/fuzz, clang 14 with ASan+UBSan): `make fuzz` runs each for
+# FUZZ_SECONDS; `make fuzz-ci` replays the seeds and regressions, then runs each target for
+# FUZZ_CI_SECONDS (9 targets: about 3.5 minutes) and fails on any finding.
+$(BUILD_FUZZ)/build.ninja:
+	CXX=clang++-14 cmake -S . -B $(BUILD_FUZZ) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFAULTLINE_FUZZ=ON
+
+fuzz-build: deps $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+fuzz: fuzz-build
+	tests/fuzz/run_fuzzers.sh --build $(BUILD_FUZZ) --seconds $(FUZZ_SECONDS)
+
+fuzz-ci: fuzz-build
+	ctest --test-dir $(BUILD_FUZZ) $(CTEST_ARGS)
+	tests/fuzz/run_fuzzers.sh --build $(BUILD_FUZZ) --seconds $(FUZZ_CI_SECONDS)
+
 format:
 	find app base toml net http echo config faults metrics loadgen proxy tcp tests bench -name '*.cpp' -o -name '*.hpp' | xargs -r clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_FUZZ)
 
 # ---- deploy/: the .deb and the deployment checks (see README "Deploy") ----
 package: build

@@ -86,13 +86,26 @@ BodyDecoder::Step BodyDecoder::decode(char* buffer, std::size_t size) {
         break;  // the same byte again, in size_tail
       }
       case State::size_tail:
+        // Only whitespace may follow the size before ';' (BWS): "0x5" is not a size of 5,
+        // nor a last chunk followed by whatever the peer meant as its data.
+        if (c == '\r') {
+          state_ = State::size_lf;
+          ++in;
+        } else if (c != ' ' && c != '\t' && c != ';') {
+          fail("malformed chunk-size line");
+        } else if (count_line_byte()) {
+          ++in;
+          if (c == ';') state_ = State::extension;
+        }
+        break;
+      case State::extension:
         if (c == '\r') {
           state_ = State::size_lf;
           ++in;
         } else if (c == '\n' || (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
           fail("malformed chunk-size line");
         } else if (count_line_byte()) {
-          ++in;  // whitespace before ';' and the extensions: counted, never kept
+          ++in;
         }
         break;
       case State::size_lf:

@@ -42,7 +42,8 @@ class BodyDecoder {
     length,
     until_close,
     size,       // hex digits of a chunk size
-    size_tail,  // after the digits: whitespace or an extension, up to CR
+    size_tail,  // after the digits: whitespace, then an extension or CR
+    extension,  // from ';' up to CR (chunk-ext, RFC 9112 §7.1.1): counted, never kept
     size_lf,    // the LF of the size line
     data,       // chunk data; remaining_ bytes left
     data_cr,

@@ -143,7 +143,7 @@ HeadResult parse_head(std::string_view head, HeadKind kind) {
   std::vector<std::string> codings;
   bool transfer_encoding = false, close = false, keep_alive_token = false;
   int hosts = 0;
-  bool first_line = true;
+  bool first_line = true, ended = false;
   while (!head.empty()) {
     const auto lf = head.find('\n');
     if (lf == std::string_view::npos) return bad("the head does not end in an empty line");
@@ -156,7 +156,10 @@ HeadResult parse_head(std::string_view head, HeadKind kind) {
       first_line = false;
       continue;
     }
-    if (line.empty()) break;  // the end of the head
+    if (line.empty()) {  // the end of the head
+      ended = true;
+      break;
+    }
     if (is_ows(line.front()))
       return bad("obs-fold (a field line starting with whitespace) is not accepted");
     const auto colon = line.find(':');
@@ -187,6 +190,7 @@ HeadResult parse_head(std::string_view head, HeadKind kind) {
     }
   }
   if (first_line) return bad("empty head");
+  if (!ended) return bad("the head does not end in an empty line");
   out.has_host = hosts == 1;
   out.keep_alive = !close && (out.version >= 11 || keep_alive_token);
   if (transfer_encoding) {

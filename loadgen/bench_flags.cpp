@@ -7,6 +7,7 @@
 #include "base/text.hpp"
 #include "base/units.hpp"
 #include "loadgen/baseline.hpp"
+#include "loadgen/request_syntax.hpp"
 #include "loadgen/scenario_loader.hpp"
 #include "loadgen/shard.hpp"
 
@@ -122,8 +123,15 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
       errors.push_back("-H '" + header + "': expected 'Name: value'");
       continue;
     }
-    request.headers.emplace_back(std::string(trim(std::string_view(header).substr(0, colon))),
-                                 std::string(trim(std::string_view(header).substr(colon + 1))));
+    std::string name(trim(std::string_view(header).substr(0, colon)));
+    std::string value(trim(std::string_view(header).substr(colon + 1)));
+    std::string problem = header_name_problem(name);
+    if (problem.empty()) problem = header_value_problem(value);
+    if (!problem.empty()) {
+      errors.push_back("-H '" + header + "': " + problem);
+      continue;
+    }
+    request.headers.emplace_back(std::move(name), std::move(value));
   }
   if (flags.body.starts_with("@")) {
     if (auto body = read_file(flags.body.substr(1)))

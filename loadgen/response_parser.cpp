@@ -36,12 +36,14 @@ bool last_coding_is_chunked(std::string_view value) {
                  "chunked");
 }
 
-// `name` equals the lower-case `lower` ignoring case. Setting bit 0x20 lower-cases a letter
-// and leaves '-' as it is, which is all header names need here.
+// `name` equals the lower-case `lower` ignoring case. Setting bit 0x20 lower-cases a letter;
+// '-' is compared as it is, since CR (0x0d) with that bit set would pass for one.
 bool equals_lowercase(std::string_view name, std::string_view lower) {
   if (name.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i)
-    if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char folded = lower[i] == '-' ? name[i] : static_cast<char>(name[i] | 0x20);
+    if (folded != lower[i]) return false;
+  }
   return true;
 }
 
@@ -97,6 +99,7 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
   keep_alive_ = !http10;
 
   bool chunked = false;
+  bool saw_transfer_encoding = false;
   bool has_length = false;
   std::uint64_t length = 0;
   std::string_view fields = line_end == std::string_view::npos ? "" : head.substr(line_end + 1);
@@ -122,6 +125,7 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
       has_length = true;
       length = n;
     } else if (which == FieldName::transfer_encoding) {
+      saw_transfer_encoding = true;
       chunked = last_coding_is_chunked(value);
       if (!chunked) keep_alive_ = false;  // the body ends at close (RFC 9112 §6.3 item 4)
     } else {
@@ -131,6 +135,9 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
         keep_alive_ = true;
     }
   }
+
+  // RFC 9112 §6.3: both framings at once may be response splitting; refuse the message.
+  if (has_length && saw_transfer_encoding) return fail("both Transfer-Encoding and Content-Length");
 
   if (status_ < 200) {  // an interim response: the real one follows
     state_ = State::head;

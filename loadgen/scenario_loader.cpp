@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "base/file.hpp"
+#include "loadgen/request_syntax.hpp"
 #include "loadgen/scenario_experiment.hpp"
 #include "loadgen/shard.hpp"
 #include "loadgen/steady_state.hpp"
@@ -128,10 +129,19 @@ class ScenarioReader {
           if (const toml::node* p = reader.read_string("path", request.path)) {
             if (!request.path.starts_with("/"))
               reader.error("path", p, "expected a path starting with '/'");
+            else if (auto problem = path_problem(request.path); !problem.empty())
+              reader.error("path", p, std::move(problem));
           }
           if (const toml::table* headers = reader.read_table("headers")) {
             for (auto&& [name, value] : *headers) {
               if (auto text = value.value<std::string>()) {
+                std::string problem = header_name_problem(name.str());
+                if (problem.empty()) problem = header_value_problem(*text);
+                if (!problem.empty()) {
+                  diagnostics_.add(value.source(),
+                                   faultline::join_key_path(path + ".headers", name.str()),
+                                   std::move(problem));
+                }
                 request.headers.emplace_back(std::string(name.str()), *text);
               } else {
                 diagnostics_.add(value.source(),

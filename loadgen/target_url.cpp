@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "loadgen/request_syntax.hpp"
+
 namespace faultline::loadgen {
 
 std::string parse_target_url(std::string_view text, TargetUrl& out) {
@@ -16,6 +18,7 @@ std::string parse_target_url(std::string_view text, TargetUrl& out) {
   if (path.front() == '?') path.insert(path.begin(), '/');
   if (const auto hash = path.find('#'); hash != std::string::npos) path.resize(hash);
   if (authority.find('@') != std::string_view::npos) return "user info in the URL is not supported";
+  if (auto problem = path_problem(path); !problem.empty()) return problem;
 
   std::string_view host = authority;
   std::string_view port_text;

@@ -177,6 +177,10 @@ std::vector<MetricFamily> ProxyMetrics::collect(TimePoint now) const {
              "Bytes read (in) and written (out) by faultline, by side.", MetricType::Counter);
   auto reloads = family("faultline_config_reloads_total", "Configuration reloads, by result.",
                         MetricType::Counter);
+  auto access_log_errors =
+      family("faultline_access_log_errors_total",
+             "Access log lines that could not be written (a full disk, a closed pipe).",
+             MetricType::Counter);
   auto active_profile =
       family("faultline_active_profile", "The active fault profile (value 1).", MetricType::Gauge);
   auto build_info =
@@ -233,13 +237,15 @@ std::vector<MetricFamily> ProxyMetrics::collect(TimePoint now) const {
   reloads.metric.push_back(
       counter({{"result", "failure"}},
               static_cast<double>(reloads_failed_.load(std::memory_order_relaxed))));
+  access_log_errors.metric.push_back(
+      counter({}, static_cast<double>(access_log_errors_.load(std::memory_order_relaxed))));
   build_info.metric.push_back(gauge({{"version", options_.version}}, 1));
 
   std::vector<MetricFamily> families;
   families.reserve(16);
   for (MetricFamily* f : {&requests, &request_duration, &upstream_duration, &upstream_latency,
                           &faults, &upstream_errors, &inflight, &connections, &network_bytes,
-                          &reloads, &active_profile, &build_info}) {
+                          &reloads, &access_log_errors, &active_profile, &build_info}) {
     families.push_back(std::move(*f));
   }
   if (const TcpMetrics* tcp = tcp_.load(std::memory_order_acquire)) {

@@ -111,6 +111,10 @@ class ProxyMetrics final : public prometheus::Collectable {
   void attach_tcp(const TcpMetrics* tcp) { tcp_.store(tcp, std::memory_order_release); }
   const TcpMetrics* tcp() const { return tcp_.load(std::memory_order_acquire); }
   void record_config_reload(bool success);
+  // An access log line that could not be written (a full disk, a closed pipe); any thread.
+  void record_access_log_error() noexcept {
+    access_log_errors_.fetch_add(1, std::memory_order_relaxed);
+  }
 
   // ---- Hot path: from worker `worker` only ----
 
@@ -161,6 +165,7 @@ class ProxyMetrics final : public prometheus::Collectable {
   std::atomic<const TcpMetrics*> tcp_{nullptr};
   std::atomic<std::uint64_t> reloads_succeeded_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
+  std::atomic<std::uint64_t> access_log_errors_{0};
 
   mutable std::mutex scrape_mutex_;  // one scrape at a time: the scratch histograms
   mutable HdrHistogram scratch_;

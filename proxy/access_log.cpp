@@ -85,7 +85,18 @@ std::string format_access_record(const AccessRecord& record) {
   return boost::json::serialize(line);
 }
 
-AccessLog::AccessLog(const std::string& destination) {
+namespace {
+
+// Set by the logger's error handler, which runs on the thread that wrote the line: one line
+// may fail twice (its write, then its flush) but is one lost line.
+thread_local bool line_failed = false;
+
+constexpr std::chrono::seconds kReportEvery{10};
+
+}  // namespace
+
+AccessLog::AccessLog(const std::string& destination, std::function<void()> on_lost_line)
+    : destination_(destination), on_lost_line_(std::move(on_lost_line)) {
   if (destination == "-") {
     logger_ = std::make_shared<spdlog::logger>("access",
                                                std::make_shared<spdlog::sinks::stdout_sink_mt>());
@@ -95,12 +106,34 @@ AccessLog::AccessLog(const std::string& destination) {
   }
   logger_->set_pattern("%v");
   logger_->flush_on(spdlog::level::info);
+  // spdlog's own handler would print every failure to stderr; proxying goes on either way.
+  logger_->set_error_handler([this](const std::string& message) {
+    line_failed = true;
+    report_failure(message);
+  });
 }
 
 AccessLog::~AccessLog() = default;
 
 void AccessLog::write(const AccessRecord& record) {
+  line_failed = false;
   logger_->info(format_access_record(record));
+  if (line_failed && on_lost_line_) on_lost_line_();
+}
+
+void AccessLog::report_failure(const std::string& message) {
+  using std::chrono::nanoseconds;
+  const std::int64_t now =
+      std::chrono::duration_cast<nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+  std::int64_t due = next_report_ns_.load(std::memory_order_relaxed);
+  if (now < due) return;
+  const std::int64_t next = now + nanoseconds(kReportEvery).count();
+  if (!next_report_ns_.compare_exchange_strong(due, next, std::memory_order_relaxed)) return;
+  spdlog::error(
+      "access log {}: {}; lines that cannot be written are lost and counted in "
+      "faultline_access_log_errors_total",
+      destination_, message);
 }
 
 }  // namespace faultline::proxy

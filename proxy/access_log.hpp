@@ -1,8 +1,10 @@
 // One JSON object per request, on stdout ("-") or appended to a file.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,13 +36,19 @@ struct AccessRecord {
 class AccessLog {
  public:
   // destination: "-" for stdout, else a file path (created or appended). Throws when the
-  // file cannot be opened.
-  explicit AccessLog(const std::string& destination);
+  // file cannot be opened. A line that cannot be written later (a full disk) is lost, not
+  // retried: `on_lost_line` is called for it, and the main log says so, at most every 10 s.
+  explicit AccessLog(const std::string& destination, std::function<void()> on_lost_line = {});
   ~AccessLog();
   void write(const AccessRecord& record);
 
  private:
+  void report_failure(const std::string& message);
+
+  std::string destination_;
+  std::function<void()> on_lost_line_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::atomic<std::int64_t> next_report_ns_{0};  // steady clock; rate-limits report_failure
 };
 
 std::string format_access_record(const AccessRecord& record);

@@ -8,14 +8,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
-#include "base/text.hpp"
 #include "faults/decide.hpp"
 #include "faults/header_control.hpp"
 #include "metrics/proxy_metrics.hpp"
 #include "metrics/route_metrics.hpp"
 #include "proxy/fault_runtime.hpp"
+#include "proxy/message_rules.hpp"
 #include "proxy/message_writer.hpp"
-#include "proxy/request_target.hpp"
 #include "proxy/session_io.hpp"
 
 namespace faultline::proxy {
@@ -117,44 +116,26 @@ asio::awaitable<bool> ClientSession::serve_one() {
   }
   if (read.error) co_return false;  // timed out or gone: nobody to answer
   const std::string_view head_text(static_cast<const char*>(buffer_.data().data()), read.size);
-  const http::HeadResult parsed_head = http::parse_head(head_text, http::HeadKind::request);
-  if (const auto* refused = std::get_if<http::HeadError>(&parsed_head)) {
-    co_await reply_locally(request, refused->status, refused->reason, false);
+  RequestAdmission admission =
+      admit_request_head(head_text, server.max_header_bytes, server.max_body_bytes);
+  buffer_.consume(read.size);  // the admission holds copies: the head's bytes may go
+  if (admission.head) {
+    request.client_version = admission.head->version();
+    request.head_request = admission.head->method() == beast_http::verb::head;
+    request.method = std::string(admission.head->method_string());
+    request.path =
+        admission.target ? admission.target->path : std::string(admission.head->target());
+  }
+  if (admission.refusal) {
+    co_await reply_locally(request, admission.refusal->status, std::move(admission.refusal->reason),
+                           false);
     co_return false;
   }
-  const auto& parsed = std::get<http::ParsedHead>(parsed_head);
-  const RequestHeader head = to_request_header(parsed);
-  // HTTP/1.0 with Transfer-Encoding: served, then the connection closes.
-  const bool keep_alive_asked = parsed.keep_alive && !parsed.close_after;
-  if (parsed.framing == http::BodyFraming::length &&
-      parsed.content_length > server.max_body_bytes) {
-    buffer_.consume(read.size);
-    co_return co_await reply_locally(
-        request, 413,
-        "request body larger than max_body_bytes (" + std::to_string(server.max_body_bytes) + ")",
-        false);
-  }
-  http::BodyDecoder body(parsed.framing, parsed.content_length, server.max_header_bytes);
-  buffer_.consume(read.size);  // `parsed` points into the buffer: not used below
-
-  request.client_version = head.version();
-  request.head_request = head.method() == beast_http::verb::head;
-  request.method = std::string(head.method_string());
-  const auto target = parse_request_target(head.target());
-  if (!target) {
-    request.path = std::string(head.target());
-    co_await reply_locally(
-        request, 400, "request target '" + excerpt(request.path) + "' cannot be forwarded", false);
-    co_return false;
-  }
-  request.path = target->path;
-  const std::string host =
-      target->authority.empty() ? std::string(head[beast_http::field::host]) : target->authority;
-  const bool client_keep_alive = keep_alive_asked;
-  if (head.version() >= 11 && head.find(beast_http::field::host) == head.end()) {
-    co_await reply_locally(request, 400, "HTTP/1.1 request without a Host header", false);
-    co_return false;
-  }
+  const RequestHeader& head = *admission.head;
+  const auto& target = admission.target;
+  const std::string& host = admission.host;
+  const bool client_keep_alive = admission.keep_alive;
+  http::BodyDecoder& body = admission.body;
 
   // Route.
   const config::RouteConfig* route = request.snapshot->routes.match(host, target->path);
@@ -199,13 +180,7 @@ asio::awaitable<bool> ClientSession::serve_one() {
   const ForwardingInfo forwarding{
       client_address_, host, head.version(),
       host.empty() ? std::string_view(upstream_authority) : std::string_view(host)};
-  // The framing comes from what the parser read, never from what the client's fields
-  // say after hop-by-hop removal (see HopByHopFilter on request smuggling).
-  const Framing request_framing{body.framing() == http::BodyFraming::chunked,
-                                body.framing() == http::BodyFraming::length
-                                    ? std::optional<std::uint64_t>(body.remaining())
-                                    : std::nullopt};
-  write_request_head(head, target->origin_form, forwarding, request_framing, request_head_);
+  write_request_head(head, target->origin_form, forwarding, admission.framing, request_head_);
   co_return co_await forward(
       request, ForwardPlan{*route, route_index, head, body, client_keep_alive, !body.done()});
 }

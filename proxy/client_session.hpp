@@ -20,6 +20,7 @@
 #include <boost/beast/http/message.hpp>
 
 #include "proxy/exchange_rules.hpp"
+#include "proxy/message_rules.hpp"
 #include "proxy/request_context.hpp"
 #include "proxy/upstream_pool.hpp"
 #include "proxy/wire_io.hpp"
@@ -32,8 +33,6 @@ struct ServerConfig;
 
 namespace faultline::proxy {
 
-using RequestHeader = boost::beast::http::request_header<>;
-using ResponseHeader = boost::beast::http::response_header<>;
 using boost::system::error_code;
 
 // The peer went away (or was closed under us): there is nobody to answer.
@@ -85,14 +84,6 @@ struct ForwardPlan {
   http::BodyDecoder& body;  // the request body, as it is read
   bool client_keep_alive;
   bool has_body;
-};
-
-// The final response's head, as the upstream sent it, and how its body is read.
-struct UpstreamHead {
-  ResponseHeader head;
-  http::BodyDecoder body;
-  std::optional<std::uint64_t> declared_length;  // its Content-Length, if it has one
-  bool reusable = false;  // the upstream keeps the connection open after this response
 };
 
 class ClientSession {

@@ -71,8 +71,12 @@ void write_response_head(const beast_http::response_header<>& head, const Framin
                          std::string_view injected) {
   const HopByHopFilter hop_by_hop(head);
   out.clear();
-  char status[4];
-  std::to_chars(status, status + 3, head.result_int());
+  // Always three digits: an upstream's "010" is a status Beast reads as 10, and to_chars
+  // would leave the third character unwritten.
+  const unsigned code = head.result_int() % 1000;
+  const char status[3] = {static_cast<char>('0' + code / 100),
+                          static_cast<char>('0' + code / 10 % 10),
+                          static_cast<char>('0' + code % 10)};
   out += "HTTP/1.1 ";
   out.append(status, 3);
   out += ' ';

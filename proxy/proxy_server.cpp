@@ -86,7 +86,9 @@ ProxyServer::~ProxyServer() {
 void ProxyServer::start() {
   auto& impl = *impl_;
   if (!impl.config->server.access_log.empty()) {
-    impl.access_log = std::make_unique<AccessLog>(impl.config->server.access_log);
+    impl.access_log = std::make_unique<AccessLog>(
+        impl.config->server.access_log,
+        [&metrics = impl.metrics] { metrics.record_access_log_error(); });
   }
   auto snapshot = impl.live.current();
   for (std::size_t i = 0; i < impl.workers.size(); ++i) {

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "proxy/body_shaping.hpp"
 #include "proxy/client_session.hpp"
+#include "proxy/message_rules.hpp"
 #include "proxy/message_writer.hpp"
 #include "proxy/response_modify.hpp"
 #include "proxy/session_io.hpp"
@@ -17,14 +18,6 @@
 namespace faultline::proxy {
 
 namespace asio = boost::asio;
-
-namespace {
-
-// A response head (and a chunk-size line or trailer section) from the upstream may be this
-// large; beyond it the response is refused with a 502, not buffered.
-constexpr std::size_t kMaxUpstreamHeaderBytes = 64 * 1024;
-
-}  // namespace
 
 // 100 Continue, 103 Early Hints: passed on to an HTTP/1.1 client while waiting for the
 // final response; an HTTP/1.0 client knows none and gets only the final one. Leaves
@@ -48,27 +41,14 @@ asio::awaitable<bool> ClientSession::forward_interim_responses(RequestContext& r
       co_return false;
     }
     const std::string_view text(static_cast<const char*>(upstream.buffer.data().data()), read.size);
-    const http::HeadResult parsed_head = http::parse_head(text, http::HeadKind::response);
-    if (const auto* refused = std::get_if<http::HeadError>(&parsed_head)) {
-      result.protocol_error = refused->reason;
+    ResponseAdmission admission = admit_response_head(text, request.head_request);
+    upstream.buffer.consume(read.size);  // the admission holds copies
+    if (!admission.protocol_error.empty()) {
+      result.protocol_error = std::move(admission.protocol_error);
       co_return false;
     }
-    const auto& parsed = std::get<http::ParsedHead>(parsed_head);
-    final_head.head = to_response_header(parsed);
-    const unsigned status = parsed.status;
-    if (status < 100 || status >= 200 || status == 101) {
-      // RFC 9112 §6.3: a response to HEAD, a 204 and a 304 have no body, whatever they say.
-      const bool bodyless = request.head_request || status == 204 || status == 304 || status == 101;
-      const http::BodyFraming framing = bodyless ? http::BodyFraming::none : parsed.framing;
-      final_head.body = http::BodyDecoder(framing, parsed.content_length, kMaxUpstreamHeaderBytes);
-      if (parsed.framing == http::BodyFraming::length)
-        final_head.declared_length = parsed.content_length;
-      final_head.reusable =
-          parsed.keep_alive && !parsed.close_after && framing != http::BodyFraming::until_close;
-      upstream.buffer.consume(read.size);
-      co_return true;
-    }
-    upstream.buffer.consume(read.size);
+    final_head = std::move(admission.upstream);
+    if (!admission.interim) co_return true;
     if (request.client_version < 11) continue;
     write_response_head(final_head.head, Framing{}, ConnectionDirective::none, response_head_);
     auto [wec, m] =
@@ -109,7 +89,7 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
   if (plan.modify) apply_modify(*plan.modify, response);
   result.status = response.result_int();
   const std::optional<std::string>& replacement = plan.modify ? plan.modify->body : std::nullopt;
-  const bool bodyless = request.head_request || result.status == 204 || result.status == 304;
+  const bool bodyless = response_is_bodyless(request.head_request, result.status);
   const auto content_length = replacement ? std::optional<std::uint64_t>(replacement->size())
                                           : upstream_head.declared_length;
   const ResponseFraming out = frame_response(request.client_version, bodyless, content_length,

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "metrics/proxy_metrics.hpp"
 #include "proxy/client_session.hpp"
+#include "proxy/message_rules.hpp"
 #include "proxy/message_writer.hpp"
 #include "proxy/session_io.hpp"
 
@@ -205,16 +206,12 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
         co_await read_body_piece(client_, buffer_, forward.body, piece, RelayBuffers::kSize,
                                  slot_.client_read_deadline, timeout);
     if (exchange.response_finished) co_return result;
-    const bool too_large = result.bytes + read.size > max_body;
-    if (read.error || !read.framing_error.empty() || too_large) {
+    auto refusal = refuse_request_body(read.framing_error, result.bytes, read.size, max_body);
+    if (read.error || refusal) {
       result.client_error = read.error;
-      if (too_large) {
-        result.refusal_status = 413;
-        result.framing_error =
-            "request body larger than max_body_bytes (" + std::to_string(max_body) + ")";
-      } else if (!read.framing_error.empty()) {
-        result.refusal_status = 400;
-        result.framing_error = "malformed request body: " + std::string(read.framing_error);
+      if (refusal) {
+        result.refusal_status = refusal->status;
+        result.framing_error = std::move(refusal->reason);
       }
       exchange.request_failed = true;
       error_code ignored;

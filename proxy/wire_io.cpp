@@ -10,7 +10,6 @@
 namespace faultline::proxy {
 
 namespace asio = boost::asio;
-namespace beast_http = boost::beast::http;
 using boost::system::error_code;
 
 namespace {
@@ -133,24 +132,6 @@ asio::awaitable<BodyPiece> read_body_piece(asio::ip::tcp::socket& socket,
   }
   piece.last = decoder.done();
   co_return piece;
-}
-
-beast_http::request_header<> to_request_header(const http::ParsedHead& parsed) {
-  beast_http::request_header<> head;
-  head.method_string(parsed.method);
-  head.target(parsed.target);
-  head.version(parsed.version);
-  for (const auto& field : parsed.fields) head.insert(field.name, field.value);
-  return head;
-}
-
-beast_http::response_header<> to_response_header(const http::ParsedHead& parsed) {
-  beast_http::response_header<> head;
-  head.result(parsed.status);
-  head.reason(parsed.reason);
-  head.version(parsed.version);
-  for (const auto& field : parsed.fields) head.insert(field.name, field.value);
-  return head;
 }
 
 }  // namespace faultline::proxy

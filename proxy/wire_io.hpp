@@ -10,7 +10,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
 
 #include "http/body_decoder.hpp"
 #include "http/head_parser.hpp"
@@ -52,10 +51,5 @@ boost::asio::awaitable<BodyPiece> read_body_piece(boost::asio::ip::tcp::socket& 
                                                   http::BodyDecoder& decoder, BorrowedBuffer& relay,
                                                   std::size_t capacity, Clock::time_point& deadline,
                                                   Clock::duration timeout);
-
-// Beast's header types for the parts that rewrite and forward heads (message_writer,
-// modify, fault decisions). The views in `parsed` must be alive for the call only.
-boost::beast::http::request_header<> to_request_header(const http::ParsedHead& parsed);
-boost::beast::http::response_header<> to_response_header(const http::ParsedHead& parsed);
 
 }  // namespace faultline::proxy

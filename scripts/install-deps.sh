@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages faultline needs to build, test and benchmark (chromium,
-# node and npm for the browser tests of the live page and the HTML report), asking apt
-# only for what is missing. `install-deps.sh deploy` adds what the deploy tests
+# Installs the Debian 12 packages faultline needs to build, test, fuzz (clang 14 with its
+# sanitizer and libFuzzer runtimes) and benchmark (chromium, node and npm for the browser
+# tests of the live page and the HTML report), asking apt only for what is missing.
+# `install-deps.sh deploy` adds what the deploy tests
 # use (make test-deploy): Podman with runc, debootstrap, docker-compose (without the Docker
 # engine it recommends), PyYAML, systemd-analyze and dpkg-shlibdeps.
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   prometheus-cpp-dev libtomlplusplus-dev libspdlog-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev
   curl wrk nginx-light haproxy prometheus
   chromium
   postgresql redis-server redis-tools iperf3

@@ -87,10 +87,20 @@ TEST(BodyDecoder, LongExtensionsAndTrailersAreCutAtTheLimit) {
   EXPECT_TRUE(feed(chunked(64), "5;x=" + std::string(50, 'a') + "\r\nhello\r\n0\r\n\r\n", 3).done);
 }
 
+TEST(BodyDecoder, OnlyWhitespaceMayComeBetweenTheSizeAndItsExtensions) {
+  for (const std::string wire : {"5 \r\nhello\r\n0\r\n\r\n", "5\t; x=1\r\nhello\r\n0 ;y\r\n\r\n"}) {
+    const auto result = feed(chunked(), wire, 1);
+    EXPECT_TRUE(result.done) << wire << ": " << result.error;
+    EXPECT_EQ(result.body, "hello") << wire;
+  }
+}
+
 TEST(BodyDecoder, MalformedChunks) {
-  for (const std::string& wire : std::vector<std::string>{
-           "x\r\n", "5\nhello\r\n", "5\r\nhelloX\r\n", "5\r\nhello\r0", "0\r\nX: 1\n\r\n",
-           "1234567890abcdef0\r\n", ";x\r\n", std::string("5\0\r\n", 4)}) {
+  for (const std::string& wire :
+       std::vector<std::string>{"x\r\n", "5\nhello\r\n", "5\r\nhelloX\r\n", "5\r\nhello\r0",
+                                "0\r\nX: 1\n\r\n", "1234567890abcdef0\r\n", ";x\r\n",
+                                std::string("5\0\r\n", 4), "0x5\r\nhello\r\n0\r\n\r\n",
+                                "5zz\r\nhello\r\n0\r\n\r\n", "5 z;x\r\nhello\r\n0\r\n\r\n"}) {
     const auto result = feed(chunked(), wire, 2);
     EXPECT_FALSE(result.error.empty()) << wire;
     EXPECT_FALSE(result.done) << wire;

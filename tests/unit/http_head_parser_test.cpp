@@ -134,6 +134,13 @@ TEST(ParseHead, StartLines) {
   EXPECT_NE(status_of(response("", "HTTP/1.1 099 Low")), 0u);
 }
 
+TEST(ParseHead, AHeadWithoutItsEmptyLineIsRefused) {
+  EXPECT_EQ(status_of(parse_head("GET / HTTP/1.1\r\nHost: a\r\n", HeadKind::request)), 400u);
+  EXPECT_EQ(status_of(parse_head("GET / HTTP/1.1\r\n", HeadKind::request)), 400u);
+  EXPECT_EQ(status_of(parse_head("HTTP/1.1 200 OK\r\nServer: x\r\n", HeadKind::response)), 400u);
+  EXPECT_EQ(status_of(parse_head("GET / HTTP/1.1\r\nHost: a\r\n\r\n", HeadKind::request)), 0u);
+}
+
 TEST(ParseHead, ReasonsNeverEchoUnboundedInput) {
   const auto result = request("X-" + std::string(100000, 'n') + " : v\r\n");
   ASSERT_EQ(status_of(result), 400u);

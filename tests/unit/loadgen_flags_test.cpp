@@ -60,6 +60,23 @@ TEST(LoadgenFlags, UsageErrorsAreAllReported) {
   EXPECT_EQ(result.errors.size(), 4u) << ::testing::PrintToString(result.errors);
 }
 
+// What would end the request line or a field early, so that the server reads another
+// request than the one asked for, is refused (the scenario file's rule too).
+TEST(LoadgenFlags, HeadersAndPathsThatWouldBreakTheRequestAreUsageErrors) {
+  BenchFlags flags;
+  flags.url = "http://127.0.0.1:9000/a b";
+  flags.headers = {"X Bad: 1", "X-Ok: fine\r\nGET /smuggled HTTP/1.1", "X-Good: a\tb"};
+  const FlagsResult result = plan_from_flags(flags, 2);
+  EXPECT_FALSE(result.plan);
+  const std::string all = ::testing::PrintToString(result.errors);
+  ASSERT_EQ(result.errors.size(), 3u) << all;
+  EXPECT_NE(result.errors[0].find("a path cannot contain byte 0x20"), std::string::npos) << all;
+  EXPECT_NE(result.errors[1].find("a header name cannot contain byte 0x20"), std::string::npos)
+      << all;
+  EXPECT_NE(result.errors[2].find("a header value cannot contain byte 0x0d"), std::string::npos)
+      << all;
+}
+
 TEST(LoadgenFlags, StressRatesMustRise) {
   BenchFlags flags;
   flags.url = "http://127.0.0.1:9000/";

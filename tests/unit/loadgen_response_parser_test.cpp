@@ -110,5 +110,29 @@ TEST(LoadgenResponseParser, BadFramingIsAnError) {
   EXPECT_EQ(parser.feed_eof(), Result::error);
 }
 
+// RFC 9112 §6.3: a response with both framings may be a splitting attempt; it is an
+// error, not a Content-Length response (found by fuzz_response_parser).
+TEST(LoadgenResponseParser, TransferEncodingWithContentLengthIsAnError) {
+  for (const char* wire :
+       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"}) {
+    ResponseParser parser;
+    parser.reset();
+    EXPECT_EQ(parser.feed(wire, std::strlen(wire)), Result::error) << wire;
+    EXPECT_FALSE(parser.keep_alive());
+  }
+}
+
+// A field name with a CR in it is no Content-Length, even where '-' would be (found by
+// fuzz_response_parser: CR with bit 0x20 set is '-').
+TEST(LoadgenResponseParser, FieldNameWithACarriageReturnIsNotContentLength) {
+  const std::string wire = "HTTP/1.1 200 OK\r\nContent\rLength: 2\r\n\r\nok and more";
+  ResponseParser parser;
+  parser.reset();
+  EXPECT_EQ(parser.feed(wire.data(), wire.size()), Result::need_more);  // until the close
+  EXPECT_EQ(parser.feed_eof(), Result::done);
+  EXPECT_EQ(parser.consumed(), wire.size());
+}
+
 }  // namespace
 }  // namespace faultline::loadgen

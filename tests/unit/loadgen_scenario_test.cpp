@@ -152,6 +152,32 @@ p96 = "1s"
     EXPECT_TRUE(lines[i].starts_with(expected_prefixes[i])) << lines[i];
 }
 
+// Found by fuzz_scenario_loader: a header name that is not a token (or a value or path with
+// a control character) would make the generator send something else than one request.
+TEST(LoadgenScenario, HeadersAndPathsMustMakeOneWellFormedRequest) {
+  const ScenarioResult result = parse_scenario(R"([target]
+url = "http://127.0.0.1:8080"
+
+[[requests]]
+path = "/a b"
+headers = { "content?type" = "text/plain", "x-ok" = "line\nbreak", "x-fine" = "a\tb" }
+
+[[stages]]
+duration = "1s"
+rate = 1
+)",
+                                               "s.toml");
+  ASSERT_FALSE(result.plan);
+  const std::vector<std::string> lines = messages(result);
+  const std::vector<std::string> expected = {
+      "s.toml:5:8: requests[0].path: a path cannot contain byte 0x20; percent-encode it (a space "
+      "is %20)",
+      "s.toml:6:30: requests[0].headers.\"content?type\": a header name cannot contain '?'",
+      "s.toml:6:53: requests[0].headers.x-ok: a header value cannot contain byte 0x0a",
+  };
+  EXPECT_EQ(lines, expected);
+}
+
 TEST(LoadgenScenario, TomlSyntaxErrorHasLineAndColumn) {
   const ScenarioResult result = parse_scenario("[target]\nurl = \"http://h/\n", "bad.toml");
   ASSERT_EQ(result.errors.size(), 1u);

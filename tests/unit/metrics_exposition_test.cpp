@@ -147,6 +147,17 @@ TEST(MetricsExposition, SamplesCarryTheSpecLabels) {
   EXPECT_GE(all.at("process_open_fds"), 3);
 }
 
+// Beyond the contract's families: access log lines lost to a full disk (or a closed pipe).
+TEST(MetricsExposition, CountsAccessLogLinesThatCouldNotBeWritten) {
+  ProxyMetrics metrics(test_options());
+  EXPECT_DOUBLE_EQ(samples(metrics.exposition()).at("faultline_access_log_errors_total"), 0);
+  metrics.record_access_log_error();
+  metrics.record_access_log_error();
+  const std::string text = metrics.exposition();
+  EXPECT_NE(text.find("# TYPE faultline_access_log_errors_total counter\n"), std::string::npos);
+  EXPECT_DOUBLE_EQ(samples(text).at("faultline_access_log_errors_total"), 2);
+}
+
 // The accounting test: after N requests of known kinds from several workers at
 // once, faultline_requests_total sums to exactly N, and each outcome and the injected
 // counter match what was sent.

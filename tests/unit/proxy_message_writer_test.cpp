@@ -577,6 +577,18 @@ TEST(ResponseHeadWriter, WritesTheWholeHeadInOrder) {
             "\r\n");
 }
 
+// Beast reads any three digits as a status, so an upstream's "010" arrives as 10: it goes
+// on as the three digits it came as, never with an unwritten third character (found by
+// fuzz_upstream_response).
+TEST(ResponseHeadWriter, WritesEveryStatusWithThreeDigits) {
+  EXPECT_EQ(read_back(written_response(response_with(10, "Odd", {}))).start_line,
+            "HTTP/1.1 010 Odd");
+  EXPECT_EQ(read_back(written_response(response_with(0, "Zero", {}))).start_line,
+            "HTTP/1.1 000 Zero");
+  EXPECT_EQ(read_back(written_response(response_with(999, "Top", {}))).start_line,
+            "HTTP/1.1 999 Top");
+}
+
 TEST(ResponseHeadWriter, ReplacesWhateverTheOutputStringHeld) {
   std::string out = "HTTP/1.1 100 Continue\r\n\r\n";
   write_response_head(response_with(204, "No Content", {}), Framing{}, ConnectionDirective::none,
