@@ -11,6 +11,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   prometheus-cpp-dev libtomlplusplus-dev libspdlog-dev libcli11-dev zlib1g-dev
+  libssl-dev openssl ca-certificates
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   curl wrk nginx-light haproxy prometheus
