@@ -1,5 +1,5 @@
 // Hand-written rather than Boost.URL: the accepted forms are few, and each rejected
-// form deserves its own message ("https upstreams are not supported yet").
+// form deserves its own message.
 #include "config/address.hpp"
 
 #include "base/host_port.hpp"
@@ -9,7 +9,7 @@ namespace faultline::config {
 namespace {
 
 constexpr std::string_view kUpstreamExample =
-    "expected \"http://host:port\", e.g. \"http://127.0.0.1:9000\"";
+    "expected \"http://host:port\" or \"https://host:port\", e.g. \"http://127.0.0.1:9000\"";
 
 }  // namespace
 
@@ -17,8 +17,10 @@ std::string parse_upstream_url(std::string_view text, UpstreamTarget& out) {
   const auto scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) return std::string(kUpstreamExample);
   const std::string scheme = lowercase(text.substr(0, scheme_end));  // schemes ignore case
-  if (scheme == "https") return "https upstreams are not supported yet; use http://";
-  if (scheme != "http") return "unsupported scheme '" + scheme + "'; use http://";
+  if (scheme != "http" && scheme != "https") {
+    return "unsupported scheme '" + scheme + "'; use http:// or https://";
+  }
+  const bool https = scheme == "https";
 
   std::string_view rest = text.substr(scheme_end + 3);
   const auto authority_end = rest.find_first_of("/?#");
@@ -44,7 +46,7 @@ std::string parse_upstream_url(std::string_view text, UpstreamTarget& out) {
   if (auto error = split_authority(authority_text, authority); !error.empty()) return error;
   if (authority.host.empty()) return "missing host: " + std::string(kUpstreamExample);
   if (auto error = host_error(authority.host, authority.bracketed); !error.empty()) return error;
-  std::uint16_t port = 80;
+  std::uint16_t port = https ? 443 : 80;
   if (authority.port) {
     const auto parsed = parse_port(*authority.port);
     if (!parsed || *parsed == 0) {
@@ -52,7 +54,7 @@ std::string parse_upstream_url(std::string_view text, UpstreamTarget& out) {
     }
     port = *parsed;
   }
-  out = UpstreamTarget{std::string(text), std::string(authority.host), port};
+  out = UpstreamTarget{std::string(text), std::string(authority.host), port, https};
   return "";
 }
 

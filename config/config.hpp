@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,11 @@
 #include "base/host_port.hpp"
 #include "base/units.hpp"
 #include "faults/rule.hpp"
+
+namespace faultline::net {
+struct ServerTls;
+class ClientTls;
+}  // namespace faultline::net
 
 namespace faultline::config {
 
@@ -23,6 +29,11 @@ struct ServerConfig {
   std::size_t max_header_bytes = 16384;
   std::uint64_t max_body_bytes = 64ull << 20;
   std::string access_log;  // "" = off, "-" = stdout, otherwise a file path (JSON lines)
+  // tls = { cert, key }: the listener speaks HTTPS. Paths as resolved (relative ones
+  // against the config file's directory); `tls` is loaded from them with the config, so a
+  // reload (and a change of the files, which triggers one) rotates the certificate.
+  std::string tls_cert, tls_key;
+  std::shared_ptr<const net::ServerTls> tls;  // nullptr: plain HTTP
 };
 
 struct AdminConfig {
@@ -34,6 +45,16 @@ struct UpstreamTarget {
   std::string url;  // as written, e.g. "http://127.0.0.1:9000"
   std::string host;
   std::uint16_t port = 80;
+  bool https = false;
+};
+
+// How a route speaks TLS to an https upstream (paths resolved as for [server] tls).
+struct UpstreamTlsConfig {
+  bool verify = true;                       // false only when written: logged once at start
+  std::string ca_file;                      // "" = the system CA store
+  std::string server_name;                  // SNI and the name verified; "" = the upstream's host
+  std::string client_cert, client_key;      // mTLS
+  std::shared_ptr<net::ClientTls> context;  // loaded with the config
 };
 
 struct RouteConfig {
@@ -44,6 +65,7 @@ struct RouteConfig {
   Duration connect_timeout = std::chrono::seconds(2);
   Duration request_timeout = std::chrono::seconds(30);
   std::size_t max_idle_connections = 64;  // per worker thread
+  UpstreamTlsConfig tls;                  // used when upstream.https
 };
 
 // The [faults] table.
@@ -96,5 +118,9 @@ struct Config {
   ToxiproxyConfig toxiproxy;
   FaultsConfig faults;
 };
+
+// Every file whose content the running config depends on besides the config file itself
+// (certificates, keys, CA bundles): a change to one of them is a reason to reload.
+std::vector<std::string> dependent_files(const Config& config);
 
 }  // namespace faultline::config

@@ -72,6 +72,10 @@ json::object config_json(const Config& config) {
       {"max_body_bytes", server.max_body_bytes},
       {"access_log", server.access_log},
   };
+  if (server.tls) {
+    out["server"].as_object()["tls"] =
+        json::object{{"cert", server.tls_cert}, {"key", server.tls_key}};
+  }
   // The token itself is a secret: say only whether one is set.
   out["admin"] = json::object{{"listen", address(config.admin.listen)},
                               {"token", config.admin.token.empty() ? "" : "<redacted>"}};
@@ -84,6 +88,14 @@ json::object config_json(const Config& config) {
     r["connect_timeout"] = format_duration(route.connect_timeout);
     r["request_timeout"] = format_duration(route.request_timeout);
     r["max_idle_connections"] = route.max_idle_connections;
+    if (route.upstream.https) {
+      const auto& tls = route.tls;
+      r["tls_verify"] = tls.verify;
+      if (!tls.ca_file.empty()) r["tls_ca"] = tls.ca_file;
+      if (!tls.server_name.empty()) r["tls_server_name"] = tls.server_name;
+      if (!tls.client_cert.empty()) r["tls_client_cert"] = tls.client_cert;
+      if (!tls.client_key.empty()) r["tls_client_key"] = tls.client_key;
+    }
     routes.push_back(std::move(r));
   }
   out["routes"] = std::move(routes);

@@ -38,11 +38,12 @@ std::string resolved_directory_of(const std::string& path) {
 
 }  // namespace
 
-ConfigWatcher::ConfigWatcher(std::string path, OnChange on_change, std::chrono::milliseconds settle)
+ConfigWatcher::ConfigWatcher(std::string path, OnChange on_change, std::chrono::milliseconds settle,
+                             Dependencies dependencies)
     : path_(std::move(path)),
-      directory_(directory_of(path_)),
       on_change_(std::move(on_change)),
-      settle_(settle) {}
+      settle_(settle),
+      dependencies_(std::move(dependencies)) {}
 
 ConfigWatcher::~ConfigWatcher() {
   stop();
@@ -51,10 +52,11 @@ ConfigWatcher::~ConfigWatcher() {
 void ConfigWatcher::start() {
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0) throw_errno("inotify_init1");
-  if (::inotify_add_watch(inotify_fd_, directory_.c_str(), kDirectoryEvents) < 0) {
-    throw_errno("cannot watch " + directory_ + " for config changes");
-  }
-  watch_resolved_directory();
+  const std::string directory = directory_of(path_);
+  const int watch = ::inotify_add_watch(inotify_fd_, directory.c_str(), kDirectoryEvents);
+  if (watch < 0) throw_errno("cannot watch " + directory + " for config changes");
+  watches_[directory] = watch;
+  update_watches();
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
   if (stop_fd_ < 0) throw_errno("eventfd");
   thread_ = std::thread([this] { run(); });
@@ -69,29 +71,41 @@ void ConfigWatcher::stop() {
   if (inotify_fd_ >= 0) ::close(inotify_fd_);
   if (stop_fd_ >= 0) ::close(stop_fd_);
   inotify_fd_ = stop_fd_ = -1;
+  watches_.clear();
 }
 
-// A config that is a symlink into another directory (edited in place there) is watched
-// there too. Re-run after every burst: a swap changes where the path resolves.
-void ConfigWatcher::watch_resolved_directory() {
-  std::string resolved = resolved_directory_of(path_);
-  if (resolved == directory_) resolved.clear();
-  if (resolved == resolved_directory_) return;
-  if (resolved_watch_ >= 0) ::inotify_rm_watch(inotify_fd_, resolved_watch_);
-  resolved_watch_ = -1;
-  resolved_directory_ = resolved;
-  if (!resolved.empty()) {
-    resolved_watch_ = ::inotify_add_watch(inotify_fd_, resolved.c_str(), kDirectoryEvents);
+// A file that is a symlink into another directory (edited in place there) is watched
+// there too. Re-run after every burst: a swap changes where a path resolves.
+void ConfigWatcher::update_watches() {
+  std::vector<std::string> files{path_};
+  if (dependencies_) {
+    for (auto& file : dependencies_()) files.push_back(std::move(file));
   }
+  std::map<std::string, int> wanted;
+  for (const auto& file : files) {
+    for (const std::string& directory : {directory_of(file), resolved_directory_of(file)}) {
+      if (directory.empty() || wanted.count(directory) != 0) continue;
+      const auto known = watches_.find(directory);
+      const int watch = known != watches_.end()
+                            ? known->second
+                            : ::inotify_add_watch(inotify_fd_, directory.c_str(), kDirectoryEvents);
+      if (watch >= 0) wanted[directory] = watch;  // a directory that went away: next time
+    }
+  }
+  for (const auto& [directory, watch] : watches_) {
+    if (wanted.count(directory) == 0) ::inotify_rm_watch(inotify_fd_, watch);
+  }
+  watches_ = std::move(wanted);
 }
 
 void ConfigWatcher::run() {
   using Clock = std::chrono::steady_clock;
+  constexpr int kRecheckMs = 1000;  // how often the dependencies are asked again
   bool pending = false;
   Clock::time_point quiet_at{};
   alignas(inotify_event) char events[16 * 1024];
   for (;;) {
-    int timeout_ms = -1;
+    int timeout_ms = kRecheckMs;
     if (pending) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(quiet_at - Clock::now());
       timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
@@ -110,9 +124,10 @@ void ConfigWatcher::run() {
     }
     if (pending && Clock::now() >= quiet_at) {
       pending = false;
-      watch_resolved_directory();
+      update_watches();
       on_change_();
     }
+    update_watches();
   }
 }
 

@@ -9,21 +9,29 @@
 // the callback runs once the directory has been quiet for `settle`; it should compare
 // the file's content with what it last loaded, since unrelated files in the directory
 // trigger it too.
+//
+// The files the config names (certificates and keys, which cert-manager and Kubernetes
+// secrets replace the same ways) are watched alike: `dependencies` lists them, and is
+// asked again after every burst and every second, since a reload may name other files.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace faultline::config {
 
 class ConfigWatcher {
  public:
   using OnChange = std::function<void()>;
+  using Dependencies = std::function<std::vector<std::string>()>;
 
   ConfigWatcher(std::string path, OnChange on_change,
-                std::chrono::milliseconds settle = std::chrono::milliseconds(100));
+                std::chrono::milliseconds settle = std::chrono::milliseconds(100),
+                Dependencies dependencies = {});
   ~ConfigWatcher();
   ConfigWatcher(const ConfigWatcher&) = delete;
   ConfigWatcher& operator=(const ConfigWatcher&) = delete;
@@ -35,16 +43,17 @@ class ConfigWatcher {
 
  private:
   void run();
-  void watch_resolved_directory();
+  // Watches the directories of the config file and of its dependencies, each as named
+  // and as resolved through symlinks, and stops watching those no longer needed.
+  void update_watches();
 
   std::string path_;
-  std::string directory_;
-  std::string resolved_directory_;  // "" when the same as directory_
   OnChange on_change_;
   std::chrono::milliseconds settle_;
+  Dependencies dependencies_;
   int inotify_fd_ = -1;
-  int stop_fd_ = -1;  // an eventfd: written once to end run()
-  int resolved_watch_ = -1;
+  int stop_fd_ = -1;                    // an eventfd: written once to end run()
+  std::map<std::string, int> watches_;  // directory -> inotify watch
   std::thread thread_;
 };
 

@@ -18,6 +18,7 @@
 #include "base/text.hpp"
 #include "config/address.hpp"
 #include "config/faults_loader.hpp"
+#include "config/tls_loader.hpp"
 #include "toml/table_reader.hpp"
 
 namespace faultline::config {
@@ -92,6 +93,7 @@ class Loader {
     reader.read_size("max_body_bytes", 1, std::numeric_limits<std::uint64_t>::max(),
                      server.max_body_bytes);
     reader.read_string("access_log", server.access_log);
+    read_server_tls(reader, diagnostics_, config_.source, server);
     reader.finish();
   }
 
@@ -176,13 +178,16 @@ class Loader {
     }
 
     std::string upstream_text;
-    if (const toml::node* upstream = reader.read_string("upstream", upstream_text)) {
+    const toml::node* upstream = reader.read_string("upstream", upstream_text);
+    if (upstream != nullptr) {
       if (auto error = parse_upstream_url(upstream_text, route.upstream); !error.empty()) {
         reader.error("upstream", upstream, std::move(error));
+        upstream = nullptr;
       }
     } else if (!table.contains("upstream")) {
       reader.table_error(described + " has no upstream");
     }
+    read_route_tls(reader, upstream, config_.source, route);
 
     reader.read_positive_duration("connect_timeout", route.connect_timeout);
     reader.read_positive_duration("request_timeout", route.request_timeout);

@@ -248,6 +248,7 @@ std::vector<MetricFamily> ProxyMetrics::collect(TimePoint now) const {
                           &reloads, &access_log_errors, &active_profile, &build_info}) {
     families.push_back(std::move(*f));
   }
+  for (MetricFamily& f : tls_.Collect()) families.push_back(std::move(f));
   if (const TcpMetrics* tcp = tcp_.load(std::memory_order_acquire)) {
     for (MetricFamily& f : tcp->Collect()) families.push_back(std::move(f));
   }

@@ -38,6 +38,7 @@
 #include "metrics/route_metrics.hpp"
 #include "metrics/sliding_window.hpp"
 #include "metrics/striped_counter.hpp"
+#include "metrics/tls_metrics.hpp"
 
 namespace faultline::metrics {
 
@@ -110,6 +111,9 @@ class ProxyMetrics final : public prometheus::Collectable {
   // must outlive every scrape. Set once, before the admin listener starts.
   void attach_tcp(const TcpMetrics* tcp) { tcp_.store(tcp, std::memory_order_release); }
   const TcpMetrics* tcp() const { return tcp_.load(std::memory_order_acquire); }
+  // The TLS families: handshake errors (any thread) and certificate expiry.
+  TlsMetrics& tls() { return tls_; }
+  const TlsMetrics& tls() const { return tls_; }
   void record_config_reload(bool success);
   // An access log line that could not be written (a full disk, a closed pipe); any thread.
   void record_access_log_error() noexcept {
@@ -163,6 +167,7 @@ class ProxyMetrics final : public prometheus::Collectable {
   std::array<StripedGauge, kSideCount> connections_;
   std::array<StripedCounter, kSideCount * kDirectionCount> network_bytes_;
   std::atomic<const TcpMetrics*> tcp_{nullptr};
+  TlsMetrics tls_;
   std::atomic<std::uint64_t> reloads_succeeded_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
   std::atomic<std::uint64_t> access_log_errors_{0};

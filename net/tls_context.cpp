@@ -179,10 +179,14 @@ int ClientTls::remember_session(SSL* ssl, SSL_SESSION* session) {
   auto* self =
       static_cast<ClientTls*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), client_tls_index()));
   if (self == nullptr) return 0;
+  // A copy: OpenSSL marks a connection's own session unresumable when that connection is
+  // closed without a close_notify, which is how idle upstream connections end.
+  SSL_SESSION* copy = SSL_SESSION_dup(session);
+  if (copy == nullptr) return 0;
   std::lock_guard lock(self->mutex_);
   if (self->session_ != nullptr) SSL_SESSION_free(self->session_);
-  self->session_ = session;
-  return 1;  // the reference is ours now
+  self->session_ = copy;
+  return 0;  // the original stays with the connection
 }
 
 bool ClientTls::prepare(SSL* ssl, const std::string& server_name, std::string& error) {

@@ -30,9 +30,10 @@ std::string_view verify_reason(long result) {
   }
 }
 
-std::string library_text(int code) {
-  const char* text = ERR_reason_error_string(static_cast<unsigned long>(code));
-  return text != nullptr ? text : "TLS error " + std::to_string(code);
+// `error` holds OpenSSL's whole packed error code (library and reason).
+std::string library_text(const boost::system::error_code& error) {
+  const char* text = ERR_reason_error_string(static_cast<unsigned long>(error.value()));
+  return text != nullptr ? text : error.message();
 }
 
 }  // namespace
@@ -59,21 +60,21 @@ TlsFailure describe_tls_failure(const boost::system::error_code& error, ssl_st* 
     case SSL_R_UNSUPPORTED_PROTOCOL:
     case SSL_R_WRONG_VERSION_NUMBER:
     case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
-      return {"version", "no TLS version in common (1.2 or 1.3 needed): " + library_text(reason)};
+      return {"version", "no TLS version in common (1.2 or 1.3 needed): " + library_text(error)};
     case SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL:
     case SSL_R_NO_APPLICATION_PROTOCOL:
       return {"alpn", "no application protocol in common (http/1.1 needed)"};
     case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
     case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
-      return {"no_certificate", "a client certificate is required: " + library_text(reason)};
+      return {"no_certificate", "a client certificate is required: " + library_text(error)};
     default:
       break;
   }
   // Alerts the peer sent: reasons SSL_AD_REASON_OFFSET + the alert's number.
   if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) {
-    return {"peer_alert", "the peer refused the handshake: " + library_text(reason)};
+    return {"peer_alert", "the peer refused the handshake: " + library_text(error)};
   }
-  return {"protocol", "TLS handshake failed: " + library_text(reason)};
+  return {"protocol", "TLS handshake failed: " + library_text(error)};
 }
 
 }  // namespace faultline::net

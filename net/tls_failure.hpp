@@ -24,10 +24,4 @@ struct TlsFailure {
 TlsFailure describe_tls_failure(const boost::system::error_code& error, ssl_st* ssl,
                                 bool timed_out);
 
-// Every reason describe_tls_failure can give, for metrics that start at zero.
-inline constexpr std::string_view kTlsFailureReasons[] = {
-    "timeout",        "closed",     "plain_http",    "version",    "alpn",
-    "no_certificate", "expired",    "not_yet_valid", "unknown_ca", "name_mismatch",
-    "verify_failed",  "peer_alert", "protocol"};
-
 }  // namespace faultline::net

@@ -1,8 +1,11 @@
 // The pipeline of one request, top to bottom (see client_session.hpp for the stages).
 #include "proxy/client_session.hpp"
 
+#include <sys/socket.h>
+
 #include <limits>
 #include <optional>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/write.hpp>
@@ -12,6 +15,8 @@
 #include "faults/header_control.hpp"
 #include "metrics/proxy_metrics.hpp"
 #include "metrics/route_metrics.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_failure.hpp"
 #include "proxy/fault_runtime.hpp"
 #include "proxy/message_rules.hpp"
 #include "proxy/message_writer.hpp"
@@ -27,7 +32,7 @@ bool is_disconnect(const error_code& ec) {
   return ec == asio::error::eof || ec == beast_http::error::end_of_stream ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
-         ec == asio::error::timed_out;
+         ec == asio::error::timed_out || ec == asio::ssl::error::stream_truncated;
 }
 
 namespace {
@@ -44,16 +49,20 @@ class FaultInProgress {
   FaultRuntime& runtime_;
 };
 
+// After the last response on a TLS connection: how long its close_notify may wait for the
+// client's.
+constexpr auto kTlsCloseTimeout = std::chrono::seconds(1);
+
 }  // namespace
 
 ClientSession::ClientSession(WorkerState& worker, tcp::socket socket)
     : worker_(worker), client_(std::move(socket)) {
   worker_.sessions.insert(&slot_);
-  slot_.client = &client_;
+  slot_.client = &client_.socket();
   error_code ec;
-  auto remote = client_.remote_endpoint(ec);
+  auto remote = client_.socket().remote_endpoint(ec);
   if (!ec) client_address_ = remote.address().to_string();
-  client_.set_option(tcp::no_delay(true), ec);
+  client_.socket().set_option(tcp::no_delay(true), ec);
   worker_.metrics->connections_add(worker_.index, metrics::Side::client, +1);
 }
 
@@ -63,33 +72,79 @@ ClientSession::~ClientSession() {
 }
 
 asio::awaitable<void> ClientSession::run() {
-  bool first = true;
-  while (co_await wait_for_request_bytes(first)) {
-    first = false;
+  // The TLS handshake and the first request's head share header_timeout.
+  head_deadline_ = Clock::now() + worker_.snapshot->config->server.header_timeout;
+  tls_ = worker_.snapshot->config->server.tls;
+  // The awaits stay out of the loop condition: GCC 12 compiled one there wrongly (the
+  // loop went on after serve_one said to close).
+  bool open = true;
+  if (tls_) open = co_await handshake(*tls_);
+  for (bool first = true; open; first = false) {
+    if (!co_await wait_for_request_bytes(first)) break;
     if (!co_await serve_one() || worker_.draining) break;
   }
   error_code ignored;
-  client_.shutdown(tcp::socket::shutdown_send, ignored);
-  client_.close(ignored);
+  if (client_.is_tls()) {
+    const OperationDeadline close_wait(slot_.client_write_deadline, kTlsCloseTimeout);
+    co_await client_.shutdown();
+  } else {
+    client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  client_.socket().close(ignored);
 }
 
-// Waits for the first byte of the next request: header_timeout on a new connection,
-// idle_timeout between keep-alive requests. Pipelined bytes are already buffered. The
-// head must then be complete header_timeout after the connection opened (the first
-// request) or after its first byte (the next ones).
+asio::awaitable<bool> ClientSession::handshake(const net::ServerTls& tls) {
+  // A TLS connection opens with a handshake record (content type 22). Anything else is,
+  // most likely, plain HTTP sent to the TLS port: it is told so in plain HTTP, as nginx
+  // does, instead of a silent close.
+  error_code ec;
+  {
+    const OperationDeadline deadline(slot_.client_read_deadline, head_deadline_ - Clock::now());
+    ec = co_await client_.wait_readable();
+  }
+  unsigned char first = 0;
+  if (ec || ::recv(client_.socket().native_handle(), &first, 1, MSG_PEEK) != 1) {
+    worker_.metrics->tls().record_handshake_error(metrics::Side::client,
+                                                  slot_.client_expired ? "timeout" : "closed");
+    co_return false;
+  }
+  if (first != 22) {
+    worker_.metrics->tls().record_handshake_error(metrics::Side::client, "plain_http");
+    RequestContext request(worker_);
+    co_await reply_locally(request, 400, "this listener speaks TLS: use https://", false);
+    co_return false;
+  }
+  client_.start_tls(*tls.context);
+  slot_.client = &client_.socket();  // the socket moved into the TLS stream
+  {
+    const OperationDeadline deadline(slot_.client_read_deadline, head_deadline_ - Clock::now());
+    ec = co_await client_.handshake(net::ByteStream::TlsStream::server);
+  }
+  if (!ec) co_return true;
+  const net::TlsFailure failure =
+      net::describe_tls_failure(ec, client_.ssl(), slot_.client_expired);
+  worker_.metrics->tls().record_handshake_error(metrics::Side::client, failure.reason);
+  spdlog::debug("TLS handshake with {} failed: {}", client_address_, failure.message);
+  co_return false;
+}
+
+// Waits for the first byte of the next request: until header_timeout after the
+// connection opened for the first one, idle_timeout between keep-alive requests.
+// Pipelined bytes are already buffered. The head must then be complete within the first
+// request's deadline, or header_timeout after its first byte (the next ones).
 asio::awaitable<bool> ClientSession::wait_for_request_bytes(bool first) {
   // Copied: a reload while this waits may free the snapshot these come from.
   const Clock::duration header_timeout = worker_.snapshot->config->server.header_timeout;
   const Clock::duration idle_timeout = worker_.snapshot->config->server.idle_timeout;
-  if (first) head_deadline_ = Clock::now() + header_timeout;
   if (buffer_.size() != 0) {
     if (!first) head_deadline_ = Clock::now() + header_timeout;
     co_return true;
   }
   if (worker_.draining) co_return false;
   slot_.idle = true;
-  auto [ec, n] = co_await timed(slot_.client_read_deadline, first ? header_timeout : idle_timeout,
-                                client_.async_read_some(buffer_.prepare(1024), nothrow));
+  auto [ec, n] = co_await timed(slot_.client_read_deadline,
+                                first ? head_deadline_ - Clock::now() : idle_timeout,
+                                client_.read_some(buffer_.prepare(1024)));
   slot_.idle = false;
   if (ec) co_return false;
   if (!first) head_deadline_ = Clock::now() + header_timeout;
@@ -227,9 +282,12 @@ asio::awaitable<bool> ClientSession::write_local(RequestContext& request, LocalR
   response.prepare_payload();
   if (request.head_request) response.body().clear();  // RFC 9110 §9.3.2: HEAD gets no body
   response.keep_alive(keep_alive);
+  std::ostringstream wire;
+  wire << response;
+  const std::string bytes = std::move(wire).str();
   auto [ec, n] =
       co_await timed(slot_.client_write_deadline, request.snapshot->config->server.header_timeout,
-                     beast_http::async_write(client_, response, nothrow));
+                     client_.write(asio::buffer(bytes)));
   request.log.status = local.status;
   request.log.bytes_out = response.body().size();
   request.count_bytes(metrics::Side::client, metrics::Direction::out, request.log.bytes_out);

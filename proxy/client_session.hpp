@@ -11,6 +11,7 @@
 // (an echo, an early 413) never deadlocks against us.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -25,6 +26,10 @@
 #include "proxy/upstream_pool.hpp"
 #include "proxy/wire_io.hpp"
 #include "proxy/worker_state.hpp"
+
+namespace faultline::net {
+struct ServerTls;
+}  // namespace faultline::net
 
 namespace faultline::config {
 struct RouteConfig;
@@ -94,6 +99,7 @@ class ClientSession {
 
  private:
   // client_session.cpp: the pipeline.
+  boost::asio::awaitable<bool> handshake(const net::ServerTls& tls);
   boost::asio::awaitable<bool> wait_for_request_bytes(bool first);
   boost::asio::awaitable<bool> serve_one();
   void decide_faults(RequestContext& request, const config::RouteConfig& route,
@@ -133,8 +139,9 @@ class ClientSession {
                                  UpstreamConnection& upstream);
 
   WorkerState& worker_;
-  boost::asio::ip::tcp::socket client_;
-  boost::beast::flat_buffer buffer_;  // may hold the start of the next (pipelined) request
+  net::ByteStream client_;                     // TLS when the listener has a certificate
+  std::shared_ptr<const net::ServerTls> tls_;  // the certificate this connection was given
+  boost::beast::flat_buffer buffer_;           // may hold the start of the next (pipelined) request
   SessionSlot slot_;
   std::string client_address_;
   std::string request_head_, response_head_;  // serialized heads, reused across requests

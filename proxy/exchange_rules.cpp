@@ -12,6 +12,9 @@ FailureAnswer answer_upstream_failure(UpstreamFailure failure, std::string_view 
     case UpstreamFailure::connect_timeout:
       return {504, upstream + " did not accept a connection within connect_timeout",
               Reason::timeout};
+    case UpstreamFailure::tls_handshake:
+      return {502, "TLS handshake with " + upstream + " failed: " + std::string(detail),
+              Reason::connect};
     case UpstreamFailure::timeout:
       return {504, upstream + " did not answer within request_timeout", Reason::timeout};
     case UpstreamFailure::protocol:

@@ -25,6 +25,7 @@ enum class ConnectionDirective { none, close, keep_alive };
 enum class UpstreamFailure {
   connect,          // the connection was refused or failed
   connect_timeout,  // not accepted within connect_timeout
+  tls_handshake,    // connected, but the TLS handshake failed (verification, protocol)
   timeout,          // no answer (or a stalled one) within request_timeout
   protocol,         // what it sent was not HTTP/1.x we accept
   closed,           // it closed the connection without a response

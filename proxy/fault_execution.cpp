@@ -48,8 +48,8 @@ asio::awaitable<bool> ClientSession::execute_terminal(RequestContext& request, b
     asio::awaitable<bool> operator()(const faults::Reset&) {
       // SO_LINGER with a zero timeout makes close() send RST instead of FIN.
       error_code ignored;
-      session.client_.set_option(asio::socket_base::linger(true, 0), ignored);
-      session.client_.close(ignored);
+      session.client_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+      session.client_.socket().close(ignored);
       request.record();  // status 0: no response reaches the client
       co_return false;
     }
@@ -74,7 +74,7 @@ asio::awaitable<bool> ClientSession::execute_terminal(RequestContext& request, b
 asio::awaitable<void> ClientSession::wait_until_client_leaves() {
   char scratch[1024];
   for (;;) {
-    auto [ec, n] = co_await client_.async_read_some(asio::buffer(scratch), nothrow);
+    auto [ec, n] = co_await client_.read_some(asio::buffer(scratch));
     if (ec) co_return;
   }
 }

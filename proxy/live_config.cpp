@@ -2,14 +2,50 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/file.hpp"
 #include "config/loader.hpp"
 #include "config/restart_settings.hpp"
 #include "faults/rule.hpp"
 #include "metrics/proxy_metrics.hpp"
+#include "net/tls_context.hpp"
 #include "proxy/fault_runtime.hpp"
 #include "proxy/worker_state.hpp"
 
 namespace faultline::proxy {
+
+namespace {
+
+// What a reload depends on besides the config file: the bytes of the certificates, keys
+// and CA bundles it names. A changed certificate is a changed config.
+std::string dependency_bytes(const config::Config& config) {
+  std::string bytes;
+  for (const auto& file : config::dependent_files(config)) {
+    bytes += '\0';
+    bytes += file;
+    bytes += '\0';
+    bytes += read_file(file).value_or("");
+  }
+  return bytes;
+}
+
+void show_certificates(const config::Config& config, metrics::ProxyMetrics& metrics) {
+  std::vector<metrics::CertificateExpiry> certificates;
+  if (config.server.tls) {
+    const auto& served = config.server.tls->certificate;
+    certificates.push_back(
+        {metrics::Side::client, served.subject, static_cast<double>(served.not_after)});
+  }
+  for (const auto& route : config.routes) {
+    if (!route.tls.context) continue;
+    if (const auto* presented = route.tls.context->client_certificate()) {
+      certificates.push_back(
+          {metrics::Side::upstream, presented->subject, static_cast<double>(presented->not_after)});
+    }
+  }
+  metrics.tls().set_certificates(certificates);
+}
+
+}  // namespace
 
 LiveConfig::LiveConfig(std::shared_ptr<const config::Config> initial, std::string path,
                        metrics::ProxyMetrics& metrics, FaultRuntime& faults)
@@ -18,7 +54,9 @@ LiveConfig::LiveConfig(std::shared_ptr<const config::Config> initial, std::strin
     // What the watcher compares against. Read again rather than passed in: a change made
     // between the first load and here then shows up as a difference, and is loaded.
     config::load_config_file(path_, &file_text_);
+    file_text_ += dependency_bytes(*config_);
   }
+  show_certificates(*config_, metrics_);
   publish_locked();
 }
 
@@ -79,6 +117,7 @@ ReloadOutcome LiveConfig::reload_locked(std::string_view trigger, bool only_if_c
   }
   std::string text;
   auto loaded = config::load_config_file(path_, &text);
+  if (loaded.config) text += dependency_bytes(*loaded.config);
   if (only_if_changed && loaded.config && text == file_text_) {
     outcome.result = ReloadOutcome::Result::unchanged;
     return outcome;
@@ -110,6 +149,7 @@ ReloadOutcome LiveConfig::reload_locked(std::string_view trigger, bool only_if_c
   }
   config_ = std::move(next);
   faults_.configure(config_->faults);
+  show_certificates(*config_, metrics_);
   publish_locked();
   metrics_.record_config_reload(true);
   history_.record(ReloadEvent{
@@ -118,6 +158,11 @@ ReloadOutcome LiveConfig::reload_locked(std::string_view trigger, bool only_if_c
                config_->routes.size(), current_->active_profile->name,
                faults_enabled_ ? "" : " (faults disabled by the kill switch)");
   return outcome;
+}
+
+std::vector<std::string> LiveConfig::dependent_files() const {
+  std::lock_guard lock(mutex_);
+  return config::dependent_files(*config_);
 }
 
 void LiveConfig::publish_locked() {

@@ -9,6 +9,8 @@
 
 #include <functional>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "proxy/admin_control.hpp"
 #include "proxy/reload_history.hpp"
@@ -44,6 +46,8 @@ class LiveConfig final : public AdminControl {
   // For the file watcher: reloads only when the file's bytes differ from the last read
   // (an editor's save makes several events; an unrelated file in the directory, more).
   ReloadOutcome reload_if_changed();
+  // The files besides the config file whose change is a reason to reload (certificates).
+  std::vector<std::string> dependent_files() const;
 
  private:
   ReloadOutcome reload_locked(std::string_view trigger, bool only_if_changed);

@@ -1,5 +1,6 @@
 #include "proxy/proxy_server.hpp"
 
+#include <ctime>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -13,6 +14,7 @@
 #include "metrics/proxy_metrics.hpp"
 #include "net/accept_loop.hpp"
 #include "net/listener.hpp"
+#include "net/tls_context.hpp"
 #include "net/worker_threads.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/admin_api.hpp"
@@ -26,6 +28,32 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
+
+std::string format_unix_time(long long seconds) {
+  const std::time_t when = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&when, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return text;
+}
+
+// Said once at start: what the listener serves, and every route that does not verify.
+void log_tls_settings(const config::Config& config) {
+  if (config.server.tls) {
+    const auto& certificate = config.server.tls->certificate;
+    spdlog::info(
+        "TLS listener: certificate '{}' from {} (expires {}), reloaded when the files "
+        "change",
+        certificate.subject, config.server.tls_cert, format_unix_time(certificate.not_after));
+  }
+  for (const auto& route : config.routes) {
+    if (route.upstream.https && !route.tls.verify) {
+      spdlog::warn("route '{}': tls_verify = false: the certificate of {} is not verified",
+                   route.name, route.upstream.url);
+    }
+  }
+}
 
 metrics::MetricsOptions metrics_options(const config::Config& config) {
   metrics::MetricsOptions options;
@@ -130,6 +158,7 @@ void ProxyServer::start() {
   impl.workers.start();
   spdlog::info("proxy listening on {} ({} worker threads, {} routes)", proxy_address(),
                impl.workers.size(), impl.config->routes.size());
+  log_tls_settings(*impl.config);
   spdlog::info("admin listening on {}", admin_address());
   spdlog::info("fault profile '{}' active ({} rules), seed {}", snapshot->active_profile->name,
                snapshot->active_profile->rules.size(), impl.faults.seed());
@@ -139,7 +168,8 @@ void ProxyServer::start_watching_config() {
   auto& impl = *impl_;
   if (impl.live.path().empty()) return;
   impl.watcher = std::make_unique<config::ConfigWatcher>(
-      impl.live.path(), [&impl] { impl.live.reload_if_changed(); });
+      impl.live.path(), [&impl] { impl.live.reload_if_changed(); }, std::chrono::milliseconds(100),
+      [&impl] { return impl.live.dependent_files(); });
   try {
     impl.watcher->start();
     spdlog::info("watching {} for changes (reload also on SIGHUP and POST /api/v1/reload)",

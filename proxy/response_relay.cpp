@@ -29,7 +29,7 @@ asio::awaitable<bool> ClientSession::forward_interim_responses(RequestContext& r
                                                                ResponseResult& result) {
   for (;;) {
     const HeadRead read =
-        co_await read_head(upstream.socket, upstream.buffer, kMaxUpstreamHeaderBytes,
+        co_await read_head(upstream.stream, upstream.buffer, kMaxUpstreamHeaderBytes,
                            slot_.upstream_read_deadline, Clock::now() + route.request_timeout);
     if (read.too_large) {
       result.protocol_error =
@@ -51,9 +51,8 @@ asio::awaitable<bool> ClientSession::forward_interim_responses(RequestContext& r
     if (!admission.interim) co_return true;
     if (request.client_version < 11) continue;
     write_response_head(final_head.head, Framing{}, ConnectionDirective::none, response_head_);
-    auto [wec, m] =
-        co_await timed(slot_.client_write_deadline, route.request_timeout,
-                       asio::async_write(client_, asio::buffer(response_head_), nothrow));
+    auto [wec, m] = co_await timed(slot_.client_write_deadline, route.request_timeout,
+                                   client_.write(asio::buffer(response_head_)));
     if (wec) {
       result.client_error = wec;
       co_return false;
@@ -114,9 +113,8 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
     std::size_t consume_after_write = 0;  // of upstream.buffer, once the piece is written
     if (!decoder.done()) {
       if (!result.header_sent && upstream.buffer.size() == 0 && relay_upstream_body) {
-        auto [wec, m] =
-            co_await timed(slot_.client_write_deadline, route.request_timeout,
-                           asio::async_write(client_, asio::buffer(response_head_), nothrow));
+        auto [wec, m] = co_await timed(slot_.client_write_deadline, route.request_timeout,
+                                       client_.write(asio::buffer(response_head_)));
         if (wec) {
           result.client_error = wec;
           co_return finish_response(result, exchange, upstream);
@@ -127,7 +125,7 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
       const std::size_t want =
           relay_upstream_body ? shaping.piece_size(RelayBuffers::kSize) : RelayBuffers::kSize;
       const BodyPiece read =
-          co_await read_body_piece(upstream.socket, upstream.buffer, decoder, piece, want,
+          co_await read_body_piece(upstream.stream, upstream.buffer, decoder, piece, want,
                                    slot_.upstream_read_deadline, route.request_timeout);
       if (read.error || !read.framing_error.empty()) {
         result.upstream_error =
@@ -171,10 +169,9 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
       upstream.buffer.consume(consume_after_write);
       continue;
     }
-    auto [wec, m] = co_await timed(
-        slot_.client_write_deadline, route.request_timeout,
-        asio::async_write(client_, std::span<const asio::const_buffer>(wire.data(), count),
-                          nothrow));
+    auto [wec, m] =
+        co_await timed(slot_.client_write_deadline, route.request_timeout,
+                       client_.write(std::span<const asio::const_buffer>(wire.data(), count)));
     upstream.buffer.consume(consume_after_write);  // the piece is written: its bytes may go
     if (wec) {
       result.client_error = wec;
@@ -198,8 +195,8 @@ ResponseResult ClientSession::finish_response(ResponseResult result, ExchangeSta
                                               UpstreamConnection& upstream) {
   exchange.response_finished = true;
   error_code ignored;
-  client_.cancel(ignored);
-  upstream.socket.cancel(ignored);
+  client_.socket().cancel(ignored);
+  upstream.stream.socket().cancel(ignored);
   if (result.upstream_done == Clock::time_point{}) result.upstream_done = Clock::now();
   return result;
 }

@@ -4,11 +4,13 @@
 #include <span>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
 #include "config/config.hpp"
 #include "metrics/proxy_metrics.hpp"
+#include "net/tls_failure.hpp"
 #include "proxy/client_session.hpp"
 #include "proxy/message_rules.hpp"
 #include "proxy/message_writer.hpp"
@@ -66,12 +68,19 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
         attempt < kMaxAttempts ? pool.take_idle(forward.has_body) : nullptr;
     const Clock::time_point upstream_started = Clock::now();
     if (!upstream) {
-      auto connected = co_await connect_upstream(route.upstream, route.connect_timeout, slot_);
+      auto connected = co_await connect_upstream(route, slot_);
       if (connected.error) {
         const bool timed_out = connected.error == asio::error::timed_out;
+        const auto failure = timed_out               ? UpstreamFailure::connect_timeout
+                             : connected.tls_failure ? UpstreamFailure::tls_handshake
+                                                     : UpstreamFailure::connect;
+        if (connected.tls_failure) {
+          worker_.metrics->tls().record_handshake_error(metrics::Side::upstream,
+                                                        connected.tls_failure->reason);
+        }
         auto answer = answer_upstream_failure(
-            timed_out ? UpstreamFailure::connect_timeout : UpstreamFailure::connect,
-            route.upstream.url, connected.error.message());
+            failure, route.upstream.url,
+            connected.tls_failure ? connected.tls_failure->message : connected.error.message());
         request.count_upstream_error(answer.metric);
         co_return co_await reply_locally(request, answer.status, answer.reason,
                                          forward.client_keep_alive && !forward.has_body);
@@ -81,14 +90,13 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
       upstream->worker = worker_.index;
       worker_.metrics->connections_add(worker_.index, metrics::Side::upstream, +1);
     }
-    UpstreamWatch upstream_watch(slot_, upstream->socket);
+    UpstreamWatch upstream_watch(slot_, upstream->stream.socket());
 
     // Without a body the head is the whole request. With one, the head still goes first
     // on its own: a client that sent "Expect: 100-continue" waits for the upstream's
     // 100 before it sends any body.
-    auto [send_error, sent] =
-        co_await timed(slot_.upstream_write_deadline, route.request_timeout,
-                       asio::async_write(upstream->socket, asio::buffer(request_head_), nothrow));
+    auto [send_error, sent] = co_await timed(slot_.upstream_write_deadline, route.request_timeout,
+                                             upstream->stream.write(asio::buffer(request_head_)));
     if (send_error) {
       if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
       const error_code cause = slot_.upstream_expired ? asio::error::timed_out : send_error;
@@ -182,6 +190,16 @@ asio::awaitable<bool> ClientSession::answer_failed_exchange(RequestContext& requ
   error_code cause = response.upstream_error ? response.upstream_error : body.upstream_error;
   if (!cause) cause = asio::error::connection_aborted;
   if (upstream_timed_out) cause = asio::error::timed_out;
+  if (cause.category() == asio::error::get_ssl_category() && !response.upstream_header_received) {
+    // TLS 1.3 ends the handshake before the server has checked our certificate: its
+    // refusal (certificate required, bad certificate) arrives as the response.
+    const net::TlsFailure failure = net::describe_tls_failure(cause, nullptr, false);
+    worker_.metrics->tls().record_handshake_error(metrics::Side::upstream, failure.reason);
+    auto answer = answer_upstream_failure(UpstreamFailure::tls_handshake,
+                                          forward.route.upstream.url, failure.message);
+    request.count_upstream_error(answer.metric);
+    co_return co_await reply_locally(request, answer.status, answer.reason, false);
+  }
   auto answer = answer_upstream_failure(classify(cause, response.upstream_header_received),
                                         forward.route.upstream.url, cause.message());
   request.count_upstream_error(answer.metric);
@@ -215,7 +233,7 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
       }
       exchange.request_failed = true;
       error_code ignored;
-      upstream.socket.close(ignored);  // the upstream must not see half a request as whole
+      upstream.stream.socket().close(ignored);  // the upstream must not see half a request
       co_return result;
     }
     const std::string_view received(read.data, read.size);
@@ -227,8 +245,7 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
     if (count != 0) {
       std::tie(wec, std::ignore) = co_await timed(
           slot_.upstream_write_deadline, timeout,
-          asio::async_write(upstream.socket,
-                            std::span<const asio::const_buffer>(wire.data(), count), nothrow));
+          upstream.stream.write(std::span<const asio::const_buffer>(wire.data(), count)));
     }
     buffer_.consume(read.buffered_bytes);  // the piece is written: its bytes may go
     if (count == 0) continue;

@@ -1,6 +1,7 @@
 #include "proxy/upstream_pool.hpp"
 
 #include "metrics/proxy_metrics.hpp"
+#include "net/tls_context.hpp"
 #include "proxy/worker_state.hpp"
 
 #include <sys/socket.h>
@@ -24,7 +25,7 @@ constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 // (EOF, RST) or carries bytes nobody asked for: neither can take a new request.
 bool still_usable(UpstreamConnection& connection) {
   if (connection.buffer.size() != 0) return false;
-  auto& socket = connection.socket;
+  auto& socket = connection.stream.socket();
   if (!socket.is_open()) return false;
   char probe;
   ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -103,21 +104,22 @@ UpstreamPool& UpstreamPools::by_key(const config::RouteConfig& route) {
   return it->second;
 }
 
-asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& target,
-                                                faultline::Duration connect_timeout,
+asio::awaitable<ConnectResult> connect_upstream(const config::RouteConfig& route,
                                                 SessionSlot& watch) {
+  const config::UpstreamTarget& target = route.upstream;
   auto executor = co_await asio::this_coro::executor;
   ConnectResult result;
   auto connection = std::make_unique<UpstreamConnection>(executor);
-  watch.upstream = &connection->socket;
+  tcp::socket& socket = connection->stream.socket();
+  watch.upstream = &socket;
   watch.upstream_expired = false;
-  OperationDeadline deadline(watch.upstream_write_deadline, connect_timeout);
+  OperationDeadline deadline(watch.upstream_write_deadline, route.connect_timeout);
 
   boost::system::error_code ec;
   auto address = asio::ip::make_address(target.host, ec);
   if (!ec) {
-    std::tie(ec) = co_await connection->socket.async_connect(tcp::endpoint(address, target.port),
-                                                             nothrow_awaitable);
+    std::tie(ec) =
+        co_await socket.async_connect(tcp::endpoint(address, target.port), nothrow_awaitable);
   } else {
     tcp::resolver resolver(executor);
     auto [resolve_error, endpoints] = co_await resolver.async_resolve(
@@ -125,7 +127,7 @@ asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& ta
     ec = resolve_error;
     if (!ec) {
       auto [connect_error, endpoint] =
-          co_await asio::async_connect(connection->socket, endpoints, nothrow_awaitable);
+          co_await asio::async_connect(socket, endpoints, nothrow_awaitable);
       ec = connect_error;
     }
   }
@@ -134,7 +136,27 @@ asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& ta
     result.error = watch.upstream_expired ? asio::error::timed_out : ec;
     co_return result;
   }
-  connection->socket.set_option(tcp::no_delay(true), ec);
+  socket.set_option(tcp::no_delay(true), ec);
+  if (target.https) {
+    net::ByteStream& stream = connection->stream;
+    stream.start_tls(route.tls.context->context());
+    watch.upstream = &stream.socket();  // the socket moved into the TLS stream
+    std::string why;
+    const std::string& name = route.tls.server_name.empty() ? target.host : route.tls.server_name;
+    if (!route.tls.context->prepare(stream.ssl(), name, why)) {
+      watch.upstream = nullptr;
+      result.error = asio::error::invalid_argument;
+      result.tls_failure = net::TlsFailure{"protocol", why};
+      co_return result;
+    }
+    ec = co_await stream.handshake(net::ByteStream::TlsStream::client);
+    if (ec) {
+      watch.upstream = nullptr;
+      result.tls_failure = net::describe_tls_failure(ec, stream.ssl(), watch.upstream_expired);
+      result.error = watch.upstream_expired ? asio::error::timed_out : ec;
+      co_return result;
+    }
+  }
   result.connection = std::move(connection);
   co_return result;
 }

@@ -5,15 +5,17 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "config/config.hpp"
+#include "net/byte_stream.hpp"
+#include "net/tls_failure.hpp"
 
 namespace faultline::metrics {
 class ProxyMetrics;
@@ -22,9 +24,9 @@ class ProxyMetrics;
 namespace faultline::proxy {
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(boost::asio::any_io_executor executor) : socket(executor) {}
-  ~UpstreamConnection();  // counts the connection out of faultline_connections{upstream}
-  boost::asio::ip::tcp::socket socket;
+  explicit UpstreamConnection(boost::asio::any_io_executor executor) : stream(executor) {}
+  ~UpstreamConnection();   // counts the connection out of faultline_connections{upstream}
+  net::ByteStream stream;  // TLS for an https upstream
   metrics::ProxyMetrics* metrics = nullptr;  // set once connected: it is then counted
   std::size_t worker = 0;
   boost::beast::flat_buffer buffer;  // bytes read past the previous response
@@ -34,6 +36,7 @@ struct UpstreamConnection {
 
 struct ConnectResult {
   boost::system::error_code error;
+  std::optional<net::TlsFailure> tls_failure;  // the TCP connection opened, TLS did not
   std::unique_ptr<UpstreamConnection> connection;
 };
 
@@ -108,10 +111,10 @@ class UpstreamPools {
 
 struct SessionSlot;
 
-// Opens a new connection (resolving names). The session's watchdog slot watches it from
-// the start: its upstream deadline is now + connect_timeout.
-boost::asio::awaitable<ConnectResult> connect_upstream(const config::UpstreamTarget& target,
-                                                       faultline::Duration connect_timeout,
+// Opens a new connection to the route's upstream (resolving names), with its TLS
+// handshake for an https one. The session's watchdog slot watches it from the start:
+// connect and handshake together must be done within connect_timeout.
+boost::asio::awaitable<ConnectResult> connect_upstream(const config::RouteConfig& route,
                                                        SessionSlot& watch);
 
 }  // namespace faultline::proxy

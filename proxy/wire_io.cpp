@@ -40,9 +40,9 @@ class DeadlineScope {
 
 }  // namespace
 
-asio::awaitable<HeadRead> read_head(asio::ip::tcp::socket& socket,
-                                    boost::beast::flat_buffer& buffer, std::size_t limit,
-                                    Clock::time_point& deadline, Clock::time_point until) {
+asio::awaitable<HeadRead> read_head(net::ByteStream& stream, boost::beast::flat_buffer& buffer,
+                                    std::size_t limit, Clock::time_point& deadline,
+                                    Clock::time_point until) {
   HeadRead result;
   std::size_t scanned = 0;
   // One deadline for the whole head (a client dribbling a byte at a time gets no more
@@ -62,10 +62,8 @@ asio::awaitable<HeadRead> read_head(asio::ip::tcp::socket& socket,
       co_return result;
     }
     scanned = buffered.size();
-    auto [ec, n] = co_await socket.async_read_some(
-        buffer.prepare(
-            std::min(buffered.empty() ? kFirstHeadRead : kHeadReadSize, limit - buffered.size())),
-        nothrow);
+    auto [ec, n] = co_await stream.read_some(buffer.prepare(
+        std::min(buffered.empty() ? kFirstHeadRead : kHeadReadSize, limit - buffered.size())));
     if (ec) {
       result.error = ec;
       co_return result;
@@ -74,7 +72,7 @@ asio::awaitable<HeadRead> read_head(asio::ip::tcp::socket& socket,
   }
 }
 
-asio::awaitable<BodyPiece> read_body_piece(asio::ip::tcp::socket& socket,
+asio::awaitable<BodyPiece> read_body_piece(net::ByteStream& stream,
                                            boost::beast::flat_buffer& buffered,
                                            http::BodyDecoder& decoder, BorrowedBuffer& relay,
                                            std::size_t capacity, Clock::time_point& deadline,
@@ -103,9 +101,12 @@ asio::awaitable<BodyPiece> read_body_piece(asio::ip::tcp::socket& socket,
     if (decoder.framing() == http::BodyFraming::length) {
       want = static_cast<std::size_t>(std::min<std::uint64_t>(want, decoder.remaining()));
     }
-    auto [ec, n] = co_await timed(deadline, timeout,
-                                  socket.async_read_some(asio::buffer(destination, want), nothrow));
-    if (ec == asio::error::eof) {
+    auto [ec, n] =
+        co_await timed(deadline, timeout, stream.read_some(asio::buffer(destination, want)));
+    // A TLS peer that closes without close_notify ends the stream as a plain one would:
+    // only a body delimited by the close can end so, and many servers never send one.
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+      ec = asio::error::eof;
       decoder.end_of_input();
       if (decoder.done()) break;
     }

@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include "net/byte_stream.hpp"
 
 #include "http/body_decoder.hpp"
 #include "http/head_parser.hpp"
@@ -27,7 +27,7 @@ struct HeadRead {
 // Reads until `buffer` starts with a complete head of at most `limit` bytes (the request or
 // status line through the empty line). `deadline` is the slot's deadline for this socket,
 // set to `until` for the whole head.
-boost::asio::awaitable<HeadRead> read_head(boost::asio::ip::tcp::socket& socket,
+boost::asio::awaitable<HeadRead> read_head(net::ByteStream& stream,
                                            boost::beast::flat_buffer& buffer, std::size_t limit,
                                            Clock::time_point& deadline, Clock::time_point until);
 
@@ -46,7 +46,7 @@ struct BodyPiece {
 // read past the head) while it has any, else read from the socket straight into `relay`
 // (taken only then). Bytes past the body's end stay in `buffered` for the next message.
 // `timeout` bounds this one read: a stall, not the body.
-boost::asio::awaitable<BodyPiece> read_body_piece(boost::asio::ip::tcp::socket& socket,
+boost::asio::awaitable<BodyPiece> read_body_piece(net::ByteStream& stream,
                                                   boost::beast::flat_buffer& buffered,
                                                   http::BodyDecoder& decoder, BorrowedBuffer& relay,
                                                   std::size_t capacity, Clock::time_point& deadline,

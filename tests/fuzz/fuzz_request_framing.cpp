@@ -61,7 +61,8 @@ struct Verdict {
   std::string leftover;  // read past the body: the next request's start
 };
 
-asio::awaitable<void> serve(asio::ip::tcp::socket& client, const Limits& limits, Verdict& verdict) {
+asio::awaitable<void> serve(faultline::net::ByteStream& client, const Limits& limits,
+                            Verdict& verdict) {
   boost::beast::flat_buffer buffer;
   proxy::Clock::time_point deadline = proxy::Clock::time_point::max();
   const auto forever = std::chrono::hours(1);
@@ -199,7 +200,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string unread;
   {
     faultline::fuzz::SocketFeed feed(io, client_bytes, pieces);
-    asio::co_spawn(io, serve(feed.socket(), limits, verdict), asio::detached);
+    asio::co_spawn(io, serve(feed.stream(), limits, verdict), asio::detached);
     feed.run([&] { return verdict.finished; });
     unread = feed.unread();
   }

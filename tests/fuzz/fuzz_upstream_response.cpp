@@ -63,7 +63,7 @@ struct Relay {
   proxy::Framing framing;
 };
 
-asio::awaitable<void> relay(asio::ip::tcp::socket& upstream, bool head_request,
+asio::awaitable<void> relay(faultline::net::ByteStream& upstream, bool head_request,
                             unsigned client_version, std::size_t piece_size, Relay& out) {
   boost::beast::flat_buffer buffer;
   proxy::Clock::time_point deadline = proxy::Clock::time_point::max();
@@ -252,7 +252,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string unread;
   {
     faultline::fuzz::SocketFeed feed(io, upstream_bytes, pieces);
-    asio::co_spawn(io, relay(feed.socket(), head_request, client_version, piece_size, result),
+    asio::co_spawn(io, relay(feed.stream(), head_request, client_version, piece_size, result),
                    asio::detached);
     feed.run([&] { return result.finished; });
     unread = feed.unread();

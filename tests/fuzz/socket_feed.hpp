@@ -22,6 +22,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/byte_stream.hpp"
+
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace faultline::fuzz {
@@ -30,12 +32,12 @@ class SocketFeed {
  public:
   SocketFeed(boost::asio::io_context& io, std::string_view bytes,
              const std::array<std::size_t, 4>& pieces)
-      : io_(io), socket_(io), bytes_(bytes), pieces_(pieces) {
+      : io_(io), stream_(io.get_executor()), bytes_(bytes), pieces_(pieces) {
     int fds[2];
     FUZZ_CHECK(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
     // Asio does not look at the family of a descriptor it is given; reads and writes on a
     // stream socket are the same calls.
-    socket_.assign(boost::asio::ip::tcp::v4(), fds[0]);
+    stream_.socket().assign(boost::asio::ip::tcp::v4(), fds[0]);
     writer_ = fds[1];
   }
   ~SocketFeed() {
@@ -44,7 +46,7 @@ class SocketFeed {
   SocketFeed(const SocketFeed&) = delete;
   SocketFeed& operator=(const SocketFeed&) = delete;
 
-  boost::asio::ip::tcp::socket& socket() { return socket_; }
+  net::ByteStream& stream() { return stream_; }
 
   // Runs the io_context until `done()`, giving the reader the next piece whenever it has
   // run as far as the bytes so far allow.
@@ -70,7 +72,7 @@ class SocketFeed {
     std::string rest;
     char chunk[4096];
     for (;;) {
-      const ssize_t n = ::recv(socket_.native_handle(), chunk, sizeof chunk, MSG_DONTWAIT);
+      const ssize_t n = ::recv(stream_.socket().native_handle(), chunk, sizeof chunk, MSG_DONTWAIT);
       if (n <= 0) break;
       rest.append(chunk, static_cast<std::size_t>(n));
     }
@@ -92,7 +94,7 @@ class SocketFeed {
   }
 
   boost::asio::io_context& io_;
-  boost::asio::ip::tcp::socket socket_;
+  net::ByteStream stream_;
   int writer_ = -1;
   bool shut_ = false;
   std::string_view bytes_;

@@ -295,6 +295,8 @@ def toml_value(value) -> str:
         return json.dumps(value)  # a JSON string is a valid TOML basic string for our values
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):  # an inline table
+        return "{ " + ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items()) + " }"
     raise TypeError(f"no TOML rendering for {value!r}")
 
 

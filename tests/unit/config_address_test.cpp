@@ -77,9 +77,12 @@ TEST(UpstreamUrl, AcceptsHttpWithOrWithoutPort) {
   EXPECT_EQ(v6.port, 9000);
 }
 
-TEST(UpstreamUrl, HttpsIsNotSupportedYet) {
-  EXPECT_EQ(upstream_error("https://api.example.com"),
-            "https upstreams are not supported yet; use http://");
+TEST(UpstreamUrl, HttpsDefaultsToPort443) {
+  const auto target = upstream_ok("https://api.example.com");
+  EXPECT_TRUE(target.https);
+  EXPECT_EQ(target.port, 443);
+  EXPECT_EQ(upstream_ok("HTTPS://api.example.com:8443").port, 8443);
+  EXPECT_FALSE(upstream_ok("http://api.example.com").https);
 }
 
 TEST(UpstreamUrl, RejectsPathQueryUserInfoAndOtherSchemes) {
@@ -89,9 +92,10 @@ TEST(UpstreamUrl, RejectsPathQueryUserInfoAndOtherSchemes) {
   EXPECT_EQ(upstream_error("http://backend#top"), "upstream URLs cannot have a fragment ('#top')");
   EXPECT_EQ(upstream_error("http://user:pw@backend"),
             "user info (\"user@\") is not supported in upstream URLs");
-  EXPECT_EQ(upstream_error("ftp://backend"), "unsupported scheme 'ftp'; use http://");
+  EXPECT_EQ(upstream_error("ftp://backend"), "unsupported scheme 'ftp'; use http:// or https://");
   EXPECT_EQ(upstream_error("127.0.0.1:9000"),
-            "expected \"http://host:port\", e.g. \"http://127.0.0.1:9000\"");
+            "expected \"http://host:port\" or \"https://host:port\", e.g. "
+            "\"http://127.0.0.1:9000\"");
   EXPECT_EQ(upstream_error("http://backend:0"), "invalid port '0': expected 1 to 65535");
   EXPECT_EQ(upstream_error("http://backend:99999"), "invalid port '99999': expected 1 to 65535");
   EXPECT_NE(upstream_error("http://").find("missing host"), std::string::npos);

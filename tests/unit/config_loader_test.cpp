@@ -331,7 +331,7 @@ active_profile = "missing"
 
 [[routes]]
 name = "api"
-upstream = "https://example.com"
+upstream = "ftp://example.com"
 
 [server]
 threads = 5000
@@ -346,8 +346,8 @@ listen = "nowhere"
   EXPECT_EQ(lines[0],
             "test.toml:2:18: faults.active_profile: unknown profile 'missing' (profiles: none)");
   EXPECT_EQ(lines[1],
-            "test.toml:6:12: routes[0].upstream: https upstreams are not supported yet; use "
-            "http://");
+            "test.toml:6:12: routes[0].upstream: unsupported scheme 'ftp'; use http:// or "
+            "https://");
   EXPECT_EQ(lines[2], "test.toml:9:11: server.threads: must be between 0 and 1024");
   EXPECT_EQ(lines[3], "test.toml:10:18: server.header_timeout: must be greater than 0");
   EXPECT_EQ(lines[4],
@@ -576,14 +576,14 @@ TEST(ConfigLoader, PathPrefixMustStartWithASlash) {
             "test.toml:3:15: routes[0].path_prefix: must not contain spaces, '?' or '#'");
 }
 
-TEST(ConfigLoader, UpstreamMustBePlainHttpHostAndPort) {
+TEST(ConfigLoader, UpstreamMustBeHttpOrHttpsHostAndPort) {
   const auto upstream_error = [](std::string_view url) {
     return only_error(
         parse("[[routes]]\nname = \"api\"\nupstream = \"" + std::string(url) + "\"\n"));
   };
-  EXPECT_EQ(upstream_error("https://example.com"),
-            "test.toml:3:12: routes[0].upstream: https upstreams are not supported yet; use "
-            "http://");
+  EXPECT_EQ(upstream_error("ws://example.com"),
+            "test.toml:3:12: routes[0].upstream: unsupported scheme 'ws'; use http:// or "
+            "https://");
   EXPECT_EQ(upstream_error("http://example.com/api"),
             "test.toml:3:12: routes[0].upstream: upstream URLs cannot have a path ('/api'): "
             "requests keep their own path");
@@ -593,8 +593,8 @@ TEST(ConfigLoader, UpstreamMustBePlainHttpHostAndPort) {
             "test.toml:3:12: routes[0].upstream: user info (\"user@\") is not supported in "
             "upstream URLs");
   EXPECT_EQ(upstream_error("example.com:80"),
-            "test.toml:3:12: routes[0].upstream: expected \"http://host:port\", e.g. "
-            "\"http://127.0.0.1:9000\"");
+            "test.toml:3:12: routes[0].upstream: expected \"http://host:port\" or "
+            "\"https://host:port\", e.g. \"http://127.0.0.1:9000\"");
   EXPECT_EQ(loaded(parse("[[routes]]\nname = \"api\"\nupstream = \"http://example.com/\"\n"))
                 .routes.at(0)
                 .upstream.port,

@@ -18,6 +18,14 @@ TEST(ExchangeRules, EachUpstreamFailureHasItsStatusReasonAndMetric) {
   EXPECT_EQ(slow_accept.status, 504u);
   EXPECT_EQ(slow_accept.metric, UpstreamErrorReason::timeout);
 
+  auto tls = answer_upstream_failure(UpstreamFailure::tls_handshake, "https://api:8443",
+                                     "certificate verify failed: certificate has expired");
+  EXPECT_EQ(tls.status, 502u);
+  EXPECT_EQ(tls.reason,
+            "TLS handshake with upstream https://api:8443 failed: certificate verify failed: "
+            "certificate has expired");
+  EXPECT_EQ(tls.metric, UpstreamErrorReason::connect);
+
   auto timeout = answer_upstream_failure(UpstreamFailure::timeout, url, "");
   EXPECT_EQ(timeout.status, 504u);
   EXPECT_EQ(timeout.reason, "upstream http://127.0.0.1:9000 did not answer within request_timeout");
