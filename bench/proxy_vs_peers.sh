@@ -18,6 +18,7 @@
 #       --wrk-threads N    wrk threads                            WRK_THREADS=1
 #       --no-pin           do not pin (also the default on 1 core) PIN=0
 #       --no-two-threads   skip the threads = 2 group             TWO_THREADS=0
+#       --tls              TLS on both sides, one ECDSA P-256 cert TLS=1 (HAProxy only: no nginx)
 #       --faultline-bin F  faultline binary                       FAULTLINE_BIN=<repo>/build/app/faultline
 #       --record           write bench/results/proxy_vs_peers-*.md RECORD=1
 #   -h, --help
@@ -42,6 +43,7 @@ WRK_THREADS="${WRK_THREADS:-1}"
 PIN="${PIN:-1}"
 TWO_THREADS="${TWO_THREADS:-1}"
 RECORD="${RECORD:-0}"
+TLS="${TLS:-0}"
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -54,6 +56,7 @@ while [[ $# -gt 0 ]]; do
     --wrk-threads)    need_arg "$@"; WRK_THREADS=$2; shift 2 ;;
     --no-pin)         PIN=0; shift ;;
     --no-two-threads) TWO_THREADS=0; shift ;;
+    --tls)            TLS=1; shift ;;
     --faultline-bin)  need_arg "$@"; FAULTLINE_BIN=$2; shift 2 ;;
     --record)         RECORD=1; shift ;;
     -h|--help)        usage; exit 0 ;;
@@ -70,6 +73,7 @@ for c in $CONNECTION_SET; do
 done
 for s in $SIZES; do [[ $s == small || $s == 64k ]] || usage_error "sizes are 'small' and '64k', got '$s'"; done
 [[ $UPSTREAM == nginx || $UPSTREAM == echo ]] || usage_error "UPSTREAM must be nginx or echo"
+[[ $TLS == 0 || $UPSTREAM == nginx ]] || usage_error "TLS=1 needs UPSTREAM=nginx"
 DURATION_S=$(dur_to_s "$DURATION") && [[ $DURATION_S -ge 1 ]] || usage_error "DURATION must look like 10, 10s or 1m"
 WARMUP_S=$(dur_to_s "$WARMUP") || usage_error "WARMUP must look like 2, 2s or 1m"
 [[ -x $FAULTLINE_BIN ]] || die "faultline binary not found at $FAULTLINE_BIN (build it with 'make build')"
@@ -86,6 +90,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# shellcheck source=lib/bench_tls.sh
+source "$ROOT/bench/lib/bench_tls.sh"
 
 declare -A PORT PID_OF
 TARGETS=(direct)
@@ -118,7 +124,7 @@ http {
     keepalive_timeout 65s;
     keepalive_requests 1000000;
     server {
-        listen 127.0.0.1:$P_UP;
+        listen 127.0.0.1:$P_UP $NGINX_UP_TLS;
         root $TMP/www;
         location = / { default_type text/plain; return 200 "ok"; }
         location = /nginx_status { stub_status; }
@@ -127,7 +133,7 @@ http {
 }
 EOF
   start "nginx upstream" "$TMP/nginx-up.log" "${SERVER_PIN[@]}" nginx -p "$TMP/nginx-up" -c "$TMP/nginx-up.conf" -e stderr
-  LAST_URL="http://127.0.0.1:$P_UP/bytes/65536"
+  LAST_URL="$SCHEME://127.0.0.1:$P_UP/bytes/65536"
 }
 launch_upstream_echo() {
   P_UP=$(free_ports 1)
@@ -140,7 +146,7 @@ PORT[direct]=$P_UP
 # Connections the upstream accepted so far (nginx's stub_status; NA for the echo upstream).
 upstream_accepts() {
   [[ $UPSTREAM == nginx ]] || { echo NA; return; }
-  curl -fsS --max-time 2 "http://127.0.0.1:$P_UP/nginx_status" 2>/dev/null | awk 'NR == 3 { print $1 }' || echo NA
+  curl -kfsS --max-time 2 "$SCHEME://127.0.0.1:$P_UP/nginx_status" 2>/dev/null | awk 'NR == 3 { print $1 }' || echo NA
 }
 
 # ---- proxies ------------------------------------------------------------------------------
@@ -152,6 +158,7 @@ launch_faultline() {
 [server]
 listen = "127.0.0.1:$P_FL"
 threads = $threads
+$FAULTLINE_LISTEN_TLS
 
 [admin]
 listen = "127.0.0.1:$P_FL_ADMIN"
@@ -159,10 +166,11 @@ listen = "127.0.0.1:$P_FL_ADMIN"
 [[routes]]
 name = "upstream"
 path_prefix = "/"
-upstream = "http://127.0.0.1:$P_UP"
+upstream = "$SCHEME://127.0.0.1:$P_UP"
+$FAULTLINE_ROUTE_TLS
 EOF
   start "faultline (threads $threads)" "$TMP/faultline-$threads.log" "${pin[@]}" "$FAULTLINE_BIN" proxy -c "$TMP/faultline-$threads.toml"
-  LAST_URL="http://127.0.0.1:$P_FL/"
+  LAST_URL="$SCHEME://127.0.0.1:$P_FL/"
 }
 launch_faultline_1() { launch_faultline 1 "${SERVER_PIN[@]}"; }
 launch_faultline_2() { launch_faultline 2; }
@@ -220,14 +228,14 @@ defaults
     timeout http-keep-alive 30s
 
 frontend fe
-    bind 127.0.0.1:$P_HAPROXY
+    bind 127.0.0.1:$P_HAPROXY $HAPROXY_BIND_TLS
     default_backend be
 
 backend be
-    server up 127.0.0.1:$P_UP
+    server up 127.0.0.1:$P_UP $HAPROXY_SERVER_TLS
 EOF
   start "haproxy (nbthread $threads)" "$TMP/haproxy-$threads.log" "${pin[@]}" haproxy -db -f "$TMP/haproxy-$threads.cfg"
-  LAST_URL="http://127.0.0.1:$P_HAPROXY/"
+  LAST_URL="$SCHEME://127.0.0.1:$P_HAPROXY/"
 }
 launch_haproxy_1() { launch_haproxy 1 "${SERVER_PIN[@]}"; }
 launch_haproxy_2() { launch_haproxy 2; }
@@ -235,11 +243,11 @@ launch_haproxy_2() { launch_haproxy 2; }
 add_target() {  # NAME LAUNCH_FN
   start_server "$1" "$2"
   TARGETS+=("$1")
-  PORT[$1]=${LAST_URL#http://127.0.0.1:}
+  PORT[$1]=${LAST_URL#"$SCHEME"://127.0.0.1:}
   PORT[$1]=${PORT[$1]%/}
   PID_OF[$1]=$LAST_PID
 }
-add_target nginx launch_nginx
+[[ $TLS == 1 ]] || add_target nginx launch_nginx
 add_target haproxy launch_haproxy_1
 add_target faultline launch_faultline_1
 if [[ $TWO_THREADS == 1 ]]; then
@@ -262,10 +270,10 @@ for s in $SIZES; do for c in $CONNECTION_SET; do CASES+=("$s/c$c"); done; done
 HEADER="$(cat <<EOF
 date:        $DATE
 command:     $INVOKED
-reproduce:   DURATION=$DURATION ROUNDS=$ROUNDS CONNECTION_SET="$CONNECTION_SET" SIZES="$SIZES" UPSTREAM=$UPSTREAM WARMUP=$WARMUP WRK_THREADS=$WRK_THREADS PIN=$PIN TWO_THREADS=$TWO_THREADS bench/proxy_vs_peers.sh
+reproduce:   DURATION=$DURATION ROUNDS=$ROUNDS CONNECTION_SET="$CONNECTION_SET" SIZES="$SIZES" UPSTREAM=$UPSTREAM WARMUP=$WARMUP WRK_THREADS=$WRK_THREADS PIN=$PIN TWO_THREADS=$TWO_THREADS TLS=$TLS bench/proxy_vs_peers.sh
 host:        nproc=$(nproc), cpu=${CPU_MODEL:-unknown}, kernel=$(uname -r), load before: $(cut -d' ' -f1-3 /proc/loadavg)
 versions:    $V_FAULTLINE | $V_NGINX | $V_HAPROXY | $V_WRK
-upstream:    $UPSTREAM (1 worker): / answers 2 bytes, /bytes/65536 answers 64 KiB
+upstream:    $UPSTREAM (1 worker): / answers 2 bytes, /bytes/65536 answers 64 KiB; TLS=$TLS (1: every hop, ECDSA P-256)
 proxies:     nginx worker_processes 1, upstream keepalive 1024; haproxy nbthread 1, http-reuse always;
              faultline threads = 1, defaults otherwise; -t2: haproxy nbthread 2, faultline threads = 2
 placement:   $PLACEMENT
@@ -279,7 +287,7 @@ echo "estimated:   ~$(( ${#TARGETS[@]} * ( ${#CASES[@]} * ROUNDS * DURATION_S + 
 echo
 
 # ---- runs ---------------------------------------------------------------------------------
-url_of() { echo "http://127.0.0.1:${PORT[$1]}$(path_of "$2")"; }
+url_of() { echo "$SCHEME://127.0.0.1:${PORT[$1]}$(path_of "$2")"; }
 run_wrk() {  # OUT DURATION CONNECTIONS URL — bounded by timeout; the trap stops it
   local secs
   secs=$(dur_to_s "$2")
@@ -367,7 +375,7 @@ echo " CPU-s/100k = (utime + stime from /proc/PID/stat, children included) per 1
 
 if [[ $RECORD == 1 ]]; then
   mkdir -p "$ROOT/bench/results"
-  md="$ROOT/bench/results/proxy_vs_peers-$(date +%Y%m%d-%H%M%S).md"
+  md="$ROOT/bench/results/proxy_vs_peers$([[ $TLS == 1 ]] && echo -tls)-$(date +%Y%m%d-%H%M%S).md"
   {
     echo "# proxy_vs_peers — $DATE"
     echo

@@ -89,7 +89,7 @@ wait_http() {
   local pid=$1 url=$2 i
   for ((i = 0; i < 100; i++)); do
     if [[ -n $pid ]] && ! alive "$pid"; then return 1; fi
-    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+    if curl -kfsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
     sleep 0.1
   done
   return 2
