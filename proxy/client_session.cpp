@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
@@ -49,10 +51,6 @@ class FaultInProgress {
   FaultRuntime& runtime_;
 };
 
-// After the last response on a TLS connection: how long its close_notify may wait for the
-// client's.
-constexpr auto kTlsCloseTimeout = std::chrono::seconds(1);
-
 }  // namespace
 
 ClientSession::ClientSession(WorkerState& worker, tcp::socket socket)
@@ -84,12 +82,7 @@ asio::awaitable<void> ClientSession::run() {
     if (!co_await serve_one() || worker_.draining) break;
   }
   error_code ignored;
-  if (client_.is_tls()) {
-    const OperationDeadline close_wait(slot_.client_write_deadline, kTlsCloseTimeout);
-    co_await client_.shutdown();
-  } else {
-    client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  }
+  client_.shutdown();
   client_.socket().close(ignored);
 }
 
@@ -114,11 +107,11 @@ asio::awaitable<bool> ClientSession::handshake(const net::ServerTls& tls) {
     co_await reply_locally(request, 400, "this listener speaks TLS: use https://", false);
     co_return false;
   }
-  client_.start_tls(*tls.context);
+  client_.start_tls(tls.context->native_handle());
   slot_.client = &client_.socket();  // the socket moved into the TLS stream
   {
     const OperationDeadline deadline(slot_.client_read_deadline, head_deadline_ - Clock::now());
-    ec = co_await client_.handshake(net::ByteStream::TlsStream::server);
+    ec = co_await client_.handshake(net::TlsStream::Side::server);
   }
   if (!ec) co_return true;
   const net::TlsFailure failure =

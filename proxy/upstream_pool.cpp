@@ -24,7 +24,7 @@ constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 // An idle keep-alive connection that is readable has either been closed by the upstream
 // (EOF, RST) or carries bytes nobody asked for: neither can take a new request.
 bool still_usable(UpstreamConnection& connection) {
-  if (connection.buffer.size() != 0) return false;
+  if (connection.buffer.size() != 0 || connection.stream.has_pending()) return false;
   auto& socket = connection.stream.socket();
   if (!socket.is_open()) return false;
   char probe;
@@ -139,7 +139,7 @@ asio::awaitable<ConnectResult> connect_upstream(const config::RouteConfig& route
   socket.set_option(tcp::no_delay(true), ec);
   if (target.https) {
     net::ByteStream& stream = connection->stream;
-    stream.start_tls(route.tls.context->context());
+    stream.start_tls(route.tls.context->context().native_handle());
     watch.upstream = &stream.socket();  // the socket moved into the TLS stream
     std::string why;
     const std::string& name = route.tls.server_name.empty() ? target.host : route.tls.server_name;
@@ -149,7 +149,7 @@ asio::awaitable<ConnectResult> connect_upstream(const config::RouteConfig& route
       result.tls_failure = net::TlsFailure{"protocol", why};
       co_return result;
     }
-    ec = co_await stream.handshake(net::ByteStream::TlsStream::client);
+    ec = co_await stream.handshake(net::TlsStream::Side::client);
     if (ec) {
       watch.upstream = nullptr;
       result.tls_failure = net::describe_tls_failure(ec, stream.ssl(), watch.upstream_expired);

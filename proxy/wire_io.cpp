@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 #include "proxy/session_io.hpp"
 

@@ -145,7 +145,8 @@ abort = { status = 503 }
         self.assertEqual(status, 503)
         samples = scrape_metrics(proxy.admin_port)
         self.assertEqual(sum_samples(samples, "faultline_faults_injected_total", rule="down"), 1)
-        self.assertEqual(sum_samples(samples, "faultline_requests_total", outcome="injected"), 2)
+        self.assertEqual(sum_samples(samples, "faultline_requests_total", outcome="injected"), 2,
+                         select_samples(samples, "faultline_requests_total"))
 
 
 class RotationTest(TlsTestCase):
