@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -41,6 +42,27 @@ class DeadlineScope {
 
 }  // namespace
 
+asio::awaitable<error_code> read_available(net::ByteStream& stream,
+                                           boost::beast::flat_buffer& buffer, std::size_t most) {
+  if (stream.is_tls()) {
+    auto [ec, n] = co_await stream.read_some(buffer.prepare(std::min(most, kFirstHeadRead)));
+    if (!ec) buffer.commit(n);
+    co_return ec;
+  }
+  thread_local char scratch[kHeadReadSize];
+  for (;;) {
+    if (auto ec = co_await stream.wait_readable(); ec) co_return ec;
+    error_code ec;
+    const std::size_t n =
+        stream.socket().read_some(asio::buffer(scratch, std::min(most, sizeof scratch)), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;  // spurious
+    if (ec) co_return ec;
+    asio::buffer_copy(buffer.prepare(n), asio::buffer(scratch, n));
+    buffer.commit(n);
+    co_return error_code{};
+  }
+}
+
 asio::awaitable<HeadRead> read_head(net::ByteStream& stream, boost::beast::flat_buffer& buffer,
                                     std::size_t limit, Clock::time_point& deadline,
                                     Clock::time_point until) {
@@ -63,13 +85,10 @@ asio::awaitable<HeadRead> read_head(net::ByteStream& stream, boost::beast::flat_
       co_return result;
     }
     scanned = buffered.size();
-    auto [ec, n] = co_await stream.read_some(buffer.prepare(
-        std::min(buffered.empty() ? kFirstHeadRead : kHeadReadSize, limit - buffered.size())));
-    if (ec) {
+    if (const auto ec = co_await read_available(stream, buffer, limit - buffered.size()); ec) {
       result.error = ec;
       co_return result;
     }
-    buffer.commit(n);
   }
 }
 
@@ -97,13 +116,24 @@ asio::awaitable<BodyPiece> read_body_piece(net::ByteStream& stream,
       piece.buffered_bytes = step.consumed;
       break;
     }
-    char* destination = relay.data();
     std::size_t want = capacity;
     if (decoder.framing() == http::BodyFraming::length) {
       want = static_cast<std::size_t>(std::min<std::uint64_t>(want, decoder.remaining()));
     }
-    auto [ec, n] =
-        co_await timed(deadline, timeout, stream.read_some(asio::buffer(destination, want)));
+    error_code ec;
+    std::size_t n = 0;
+    if (stream.is_tls()) {
+      std::tie(ec, n) =
+          co_await timed(deadline, timeout, stream.read_some(asio::buffer(relay.data(), want)));
+    } else {
+      // The relay buffer is taken once there are bytes for it, not for the wait.
+      ec = co_await timed(deadline, timeout, stream.wait_readable());
+      if (!ec) {
+        n = stream.socket().read_some(asio::buffer(relay.data(), want), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+      }
+    }
+    char* destination = relay.data();
     // A TLS peer that closes without close_notify ends the stream as a plain one would:
     // only a body delimited by the close can end so, and many servers never send one.
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {

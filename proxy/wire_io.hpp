@@ -18,6 +18,14 @@
 
 namespace faultline::proxy {
 
+// Reads what the connection has into `buffer` (at most `most` bytes), waiting for it
+// first: a plain connection holds no buffer while it waits (9,000 connections waiting on
+// their upstreams hold no read buffer each), then reads what arrived into a per-thread
+// scratch and keeps exactly that. A TLS connection reads into `buffer` directly.
+boost::asio::awaitable<boost::system::error_code> read_available(net::ByteStream& stream,
+                                                                 boost::beast::flat_buffer& buffer,
+                                                                 std::size_t most);
+
 struct HeadRead {
   boost::system::error_code error;  // the socket's, or timed_out
   std::size_t size = 0;             // of the head at the start of the buffer, when complete
