@@ -20,7 +20,8 @@ packages=(
   postgresql redis-server redis-tools iperf3
 )
 # The page tests drive chromium with the npm package playwright-core, and
-# test_toxiproxy_client runs the npm package toxiproxy-node-client: node and npm too, unless a node is installed already (e.g. from another source, whose npm comes with it).
+# test_toxiproxy_client runs the npm package toxiproxy-node-client: node and npm too, unless
+# a node is installed already (e.g. from another source, whose npm comes with it).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
