@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages faultline needs to build, test, fuzz (clang 14 with its
 # sanitizer and libFuzzer runtimes) and benchmark (chromium, node and npm for the browser
-# tests of the live page and the HTML report), asking apt only for what is missing.
+# tests of the live page and the HTML report and for the Toxiproxy client library test),
+# asking apt only for what is missing.
 # `install-deps.sh deploy` adds what the deploy tests
 # use (make test-deploy): Podman with runc, debootstrap, docker-compose (without the Docker
 # engine it recommends), PyYAML, systemd-analyze and dpkg-shlibdeps.
@@ -18,8 +19,9 @@ packages=(
   chromium
   postgresql redis-server redis-tools iperf3
 )
-# The page tests drive chromium with the npm package playwright-core: node and npm too,
-# unless a node is installed already (e.g. from another source, whose npm comes with it).
+# The page tests drive chromium with the npm package playwright-core, and
+# test_toxiproxy_client runs the npm package toxiproxy-node-client: node and npm too, unless
+# a node is installed already (e.g. from another source, whose npm comes with it).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi

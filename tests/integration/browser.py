@@ -20,27 +20,12 @@ import subprocess
 import threading
 import unittest
 
-from harness import BIN, SOURCE_DIR
+import node_packages
+from harness import SOURCE_DIR
 
 SCRIPTS_DIR = os.path.join(SOURCE_DIR, "tests", "browser")
-_BUILD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(BIN)))
-TOOLS_DIR = os.environ.get("FAULTLINE_BROWSER_TOOLS") or os.path.join(_BUILD_DIR, "browser-tools")
-SCREENSHOT_DIR = os.environ.get("FAULTLINE_SCREENSHOT_DIR") or os.path.join(_BUILD_DIR, "screenshots")
-NPM_TIMEOUT = 300.0
-
-
-def _pinned_version() -> str:
-    with open(os.path.join(SCRIPTS_DIR, "package.json"), encoding="utf-8") as handle:
-        return json.load(handle)["dependencies"]["playwright-core"]
-
-
-def _installed_version() -> str | None:
-    path = os.path.join(TOOLS_DIR, "node_modules", "playwright-core", "package.json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)["version"]
-    except (OSError, ValueError, KeyError):
-        return None
+TOOLS_DIR = node_packages.tools_dir("FAULTLINE_BROWSER_TOOLS", "browser-tools")
+SCREENSHOT_DIR = os.environ.get("FAULTLINE_SCREENSHOT_DIR") or os.path.join(node_packages.BUILD_DIR, "screenshots")
 
 
 def require() -> dict:
@@ -49,19 +34,8 @@ def require() -> dict:
     if not chromium:
         raise unittest.SkipTest("Debian's chromium is not installed, so the pages are not tested in "
                                 "a browser (scripts/install-deps.sh installs it)")
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        raise unittest.SkipTest("node and npm are not installed, so playwright-core cannot drive "
-                                "chromium (scripts/install-deps.sh installs them)")
-    if _installed_version() != _pinned_version():
-        os.makedirs(TOOLS_DIR, exist_ok=True)
-        shutil.copyfile(os.path.join(SCRIPTS_DIR, "package.json"), os.path.join(TOOLS_DIR, "package.json"))
-        result = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                                cwd=TOOLS_DIR, capture_output=True, text=True, timeout=NPM_TIMEOUT,
-                                stdin=subprocess.DEVNULL)
-        if result.returncode != 0 or _installed_version() != _pinned_version():
-            raise AssertionError(f"npm install playwright-core into {TOOLS_DIR} failed "
-                                 f"({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    node_packages.require_node("playwright-core cannot drive chromium")
+    node_packages.install_pinned(SCRIPTS_DIR, TOOLS_DIR, "playwright-core")
     env = dict(os.environ)
     env.update({"FAULTLINE_BROWSER_TOOLS": TOOLS_DIR, "FAULTLINE_CHROMIUM": chromium})
     return env
