@@ -63,7 +63,7 @@ BenchCommand add_bench_command(CLI::App& cli) {
         [&f, name = option->get_name()](const std::string&) { f.set_flags.push_back(name); });
     return option;
   };
-  bench->add_option("url", f.url, "Target URL, e.g. http://127.0.0.1:8080/api");
+  bench->add_option("url", f.url, "Target URL, e.g. http://127.0.0.1:8080/api or https://...");
   bench->add_option("-s,--scenario", f.scenario,
                     "Scenario file (TOML): stages, request mix, thresholds");
   shaping(bench->add_option("--rate", f.rate, "Open model: requests/s at a constant pace"));
@@ -113,6 +113,11 @@ BenchCommand add_bench_command(CLI::App& cli) {
   bench->add_option("--start-at", f.start_at,
                     "Begin at this wall-clock time (Unix seconds or RFC 3339, e.g. "
                     "2026-01-01T12:00:00Z), so that shards line up");
+  bench->add_option("--cacert", f.cacert,
+                    "https: verify the server against this CA bundle (PEM) instead of the "
+                    "system's store");
+  bench->add_flag("--insecure", f.insecure,
+                  "https: do not verify the server's certificate (says so on stderr)");
   shaping(bench->add_option("--timeout", f.timeout, "Per-request timeout, connect included")
               ->capture_default_str());
   shaping(
@@ -164,6 +169,14 @@ int run_bench_command(const BenchCommand& command) {
     };
   }
   hooks.interrupted = &interrupted;
+  if (plan.target.tls && plan.insecure) {
+    std::fprintf(stderr, "faultline bench: --insecure: the server's certificate is not verified\n");
+  }
+  hooks.tls_failure = [terminal](const std::string& message) {
+    std::fprintf(stderr, "%sfaultline bench: TLS handshake failed: %s (counted as tls errors)\n",
+                 terminal ? "\r\033[K" : "", message.c_str());
+    std::fflush(stderr);
+  };
   hooks.metrics_listening = [](const std::string& address) {
     std::fprintf(stderr, "bench metrics listening on %s\n", address.c_str());
     std::fflush(stderr);

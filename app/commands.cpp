@@ -13,6 +13,7 @@
 #include "base/host_port.hpp"
 #include "config/loader.hpp"
 #include "echo/echo_server.hpp"
+#include "net/tls_context.hpp"
 #include "proxy/proxy_server.hpp"
 
 namespace faultline::app {
@@ -146,14 +147,25 @@ int run_proxy(const std::string& config_path) {
                                config_path, signals, nullptr);
 }
 
-int run_echo(const std::string& listen, unsigned threads) {
+int run_echo(const std::string& listen, unsigned threads, const std::string& tls_cert,
+             const std::string& tls_key) {
   const sigset_t signals = block_shutdown_signals();
   faultline::HostPort address;
   if (auto error = faultline::parse_listen_address(listen, address); !error.empty()) {
     std::fprintf(stderr, "faultline echo: --listen %s: %s\n", listen.c_str(), error.c_str());
     return 2;
   }
-  echo::EchoServer echo(address, threads);
+  // The files are arguments: one that cannot be used is a usage error, told with its name.
+  net::ServerTls tls;
+  if (!tls_cert.empty()) {
+    std::string error;
+    tls = net::make_server_tls(tls_cert, tls_key, error);
+    if (!tls.context) {
+      std::fprintf(stderr, "faultline echo: %s\n", error.c_str());
+      return 2;
+    }
+  }
+  echo::EchoServer echo(address, threads, tls.context);
   try {
     echo.start();
   } catch (const std::exception& e) {

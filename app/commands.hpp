@@ -7,7 +7,9 @@
 namespace faultline::app {
 
 int run_proxy(const std::string& config_path);
-int run_echo(const std::string& listen, unsigned threads);
+// `tls_cert` and `tls_key` both empty: plain HTTP; both set: HTTPS.
+int run_echo(const std::string& listen, unsigned threads, const std::string& tls_cert,
+             const std::string& tls_key);
 int run_check(const std::string& config_path);
 int run_demo();
 

@@ -44,6 +44,12 @@ int main(int argc, char** argv) {
   echo->add_option("--listen", echo_listen, "Address to listen on")->capture_default_str();
   echo->add_option("--threads", echo_threads, "Worker threads (0 = one per core)")
       ->capture_default_str();
+  std::string echo_tls_cert, echo_tls_key;
+  auto* echo_cert = echo->add_option("--tls-cert", echo_tls_cert,
+                                     "Serve HTTPS: certificate chain, PEM (with --tls-key)");
+  auto* echo_key = echo->add_option("--tls-key", echo_tls_key, "Serve HTTPS: private key, PEM");
+  echo_cert->needs(echo_key);
+  echo_key->needs(echo_cert);
 
   auto* check = cli.add_subcommand("check", "Validate a config file");
   check->add_option("-c,--config", config_path, "Config file (TOML)")->required();
@@ -73,7 +79,8 @@ int main(int argc, char** argv) {
   faultline::app::setup_logging();
   if (*proxy) return faultline::app::run_proxy(config_path);
   if (*demo) return faultline::app::run_demo();
-  if (*echo) return faultline::app::run_echo(echo_listen, echo_threads);
+  if (*echo)
+    return faultline::app::run_echo(echo_listen, echo_threads, echo_tls_cert, echo_tls_key);
   if (*check) return faultline::app::run_check(config_path);
   if (*bench.subcommand) return faultline::app::run_bench_command(bench);
   if (*version) {

@@ -4,18 +4,26 @@
 //   /stream/{n}?every={ms}  n server-sent events, one every ms (default 1000), as produced
 //   a request with a body gets it echoed back (streamed); anything else: 200 "ok".
 // Every response names its connection in x-echo-connection, so tests can see reuse.
+// With a TLS context (`--tls-cert`, `--tls-key`) every endpoint is served over HTTPS.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "base/host_port.hpp"
+#include "echo/echo_requests.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace faultline::echo {
 
 class EchoServer {
  public:
-  EchoServer(faultline::HostPort listen, unsigned threads);
+  // `tls`: a listener context (net::make_server_tls), or nullptr for plain HTTP.
+  EchoServer(faultline::HostPort listen, unsigned threads,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~EchoServer();
 
   void start();  // throws std::runtime_error when it cannot bind
@@ -26,10 +34,5 @@ class EchoServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Byte i of every /bytes/{n} body.
-constexpr char echo_pattern_byte(std::uint64_t i) {
-  return static_cast<char>('a' + i % 26);
-}
 
 }  // namespace faultline::echo

@@ -62,6 +62,25 @@ void read_output_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std
   if (flags.threads) plan.threads = *flags.threads;
 }
 
+// --cacert and --insecure, over what a scenario's [target] says.
+void read_tls_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std::string>& errors) {
+  if (!flags.cacert.empty()) {
+    std::string why;
+    if (!read_file(flags.cacert, &why))
+      errors.push_back("--cacert " + flags.cacert + ": cannot read the file: " + why);
+    plan.cacert = flags.cacert;
+    plan.insecure = false;
+  }
+  if (flags.insecure) {
+    if (!flags.cacert.empty()) errors.push_back("give --cacert FILE or --insecure, not both");
+    plan.insecure = true;
+    plan.cacert.clear();
+  }
+  if ((!flags.cacert.empty() || flags.insecure) && !plan.target.text.empty() && !plan.target.tls)
+    errors.push_back(std::string(flags.insecure ? "--insecure" : "--cacert") +
+                     " applies to https:// URLs only");
+}
+
 // --start-at and --shard, on a plan whose defaults are applied (shares divide them).
 void read_shard_flags(const BenchFlags& flags, BenchPlan& plan, std::vector<std::string>& errors) {
   if (!flags.start_at.empty()) {
@@ -99,6 +118,7 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
     const unsigned scenario_threads = plan.threads;
     plan.threads = 0;
     read_output_flags(flags, plan, errors);
+    read_tls_flags(flags, plan, errors);
     if (plan.threads == 0) plan.threads = scenario_threads;
     apply_defaults(plan, cores);
     read_shard_flags(flags, plan, errors);
@@ -110,7 +130,8 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
   BenchPlan plan;
   if (flags.url.empty()) {
     errors.push_back("give a URL to load, or -s SCENARIO");
-  } else if (auto error = parse_target_url(flags.url, plan.target); !error.empty()) {
+  } else if (auto error = parse_target_url(flags.url, plan.target, /*https_allowed=*/true);
+             !error.empty()) {
     errors.push_back(flags.url + ": " + error);
   }
 
@@ -193,6 +214,7 @@ FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores) {
   }
 
   read_output_flags(flags, plan, errors);
+  read_tls_flags(flags, plan, errors);
   if (!errors.empty()) return result;
   if (plan.stress) expand_stress_stages(plan);
   apply_defaults(plan, cores);

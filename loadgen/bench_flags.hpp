@@ -37,6 +37,8 @@ struct BenchFlags {
   std::string start_at;  // --start-at TIME (overrides the scenario's [load] start_at)
   std::string monitor;   // --monitor URL
   std::optional<int> monitor_pid;
+  std::string cacert;     // --cacert FILE (https)
+  bool insecure = false;  // --insecure (https)
   std::string timeout = "10s";
   std::string interval = "10s";
   std::vector<std::string> set_flags;  // names of load-shaping flags given (for -s conflicts)
@@ -49,7 +51,7 @@ struct FlagsResult {
 
 // `cores` is the default thread count. With -s the scenario file is loaded and its errors
 // (file:line:col) returned; the output flags (--json, --threshold, --baseline,
-// --metrics-listen, --threads) still apply.
+// --metrics-listen, --threads) and --cacert/--insecure still apply (over [target]'s).
 FlagsResult plan_from_flags(const BenchFlags& flags, unsigned cores);
 
 }  // namespace faultline::loadgen

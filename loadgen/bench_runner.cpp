@@ -13,7 +13,9 @@
 #include "loadgen/report.hpp"
 #include "loadgen/request_mix.hpp"
 #include "loadgen/timeline.hpp"
+#include "loadgen/tls_session.hpp"
 #include "metrics/hdr_encoding.hpp"
+#include "net/tls_context.hpp"
 
 namespace faultline::loadgen {
 
@@ -111,6 +113,20 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   if (auto error = resolve_endpoint(plan.target.host, plan.target.port, endpoint); !error.empty())
     return error;
 
+  // https: one client context for every worker, so that a new connection of any worker
+  // resumes the newest session.
+  std::shared_ptr<net::ClientTls> tls;
+  FirstTlsFailure first_tls_failure;
+  if (plan.target.tls) {
+    std::string error;
+    net::ClientTlsSettings settings;
+    settings.verify = !plan.insecure;
+    settings.ca_file = plan.cacert;
+    tls = net::ClientTls::make(settings, error);
+    // net/ names the file by the proxy's key; here it is the bench's.
+    if (!tls) return error.starts_with("tls_ca ") ? "cacert " + error.substr(7) : error;
+  }
+
   const RequestMix mix(plan.target, plan.requests);
   std::optional<RateSchedule> schedule;
   if (plan.model == LoadModel::open) schedule.emplace(plan.stages);
@@ -136,6 +152,8 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
     setup.schedule = schedule ? &*schedule : nullptr;
     setup.live = &live;
     setup.endpoint = endpoint;
+    setup.tls = tls.get();
+    setup.tls_failure = &first_tls_failure;
     setup.connections = share(max_connections, threads, w);
     const Shard shard = plan.shard.value_or(Shard{});
     setup.first_request = shard.index + std::uint64_t{shard.count} * w;
@@ -199,6 +217,15 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   metrics::HdrHistogram progress_scratch;
   Clock::time_point next_progress = run_start + kProgressPeriod;
   std::uint64_t progress_requests = 0;
+  bool tls_failure_told = false;
+  // The first TLS failure is told as soon as the coordinator sees it, not only at the end.
+  auto tell_tls_failure = [&] {
+    if (tls_failure_told || !first_tls_failure.seen()) return;
+    tls_failure_told = true;
+    const TlsFailureText failure = first_tls_failure.get();
+    result.first_tls_error = TlsErrorSample{failure.reason, failure.message};
+    if (hooks.tls_failure) hooks.tls_failure(failure.message);
+  };
   const double total_seconds = seconds(plan.total_duration());
 
   auto collect = [&](std::size_t into_stage) {
@@ -223,6 +250,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
           hooks.progress ? std::min(boundary_time, next_progress) : boundary_time;
       if (hooks.interrupted) wake = std::min(wake, Clock::now() + kInterruptCheckPeriod);
       std::this_thread::sleep_until(wake);
+      tell_tls_failure();
       if (hooks.interrupted && hooks.interrupted->load()) {
         interrupted = true;
         break;
@@ -295,6 +323,7 @@ std::string run_bench(const BenchPlan& plan, const RunHooks& hooks, RunResult& o
   result.stages.resize(stage_index + 1);  // a stress run that broke skips the rest
   result.timeline = timeline.finish(stop_at);
 
+  tell_tls_failure();
   result.seconds = seconds(stop_at);
   for (const StageResult& stage : result.stages) {
     result.total.merge(stage.tally);

@@ -31,6 +31,8 @@ struct RunHooks {
   // Called when the run is over, however run_bench leaves once the workers have started (an
   // exception included, even one from run_started), while the live counters still exist.
   std::function<void()> run_stopped;
+  // https: called once, on the coordinator, with the first TLS handshake failure's message.
+  std::function<void(const std::string& message)> tls_failure;
 };
 
 // Returns an error message when the run could not start (unresolvable host, metrics

@@ -4,7 +4,8 @@
 // its own PeriodStats and its stripe of LiveCounters; the coordinator (bench_runner) talks to it
 // only through the methods below, which hand a small job to the worker's thread and wait for it.
 //
-// This header is free of Asio; the networking lives in load_worker.cpp.
+// This header is free of Asio; the networking lives in load_worker.cpp (scheduling) and
+// connection_exchange.cpp (one request on one connection).
 #pragma once
 
 #include <chrono>
@@ -20,7 +21,13 @@
 #include "loadgen/request_mix.hpp"
 #include "loadgen/worker_recorder.hpp"
 
+namespace faultline::net {
+class ClientTls;
+}
+
 namespace faultline::loadgen {
+
+class FirstTlsFailure;
 
 using Clock = std::chrono::steady_clock;
 
@@ -32,6 +39,10 @@ struct WorkerSetup {
   const RateSchedule* schedule = nullptr;  // open model only
   LiveCounters* live = nullptr;
   Endpoint endpoint;
+  // https: the client context every worker shares (SNI and the name checked come from
+  // plan->target.host), and where the first handshake failure is kept. nullptr: plain.
+  net::ClientTls* tls = nullptr;
+  FirstTlsFailure* tls_failure = nullptr;
   unsigned connections = 1;  // this worker's connection slots
   // Open model: the requests of the schedule this worker sends are first_request,
   // first_request + request_stride, ... (its share of the run, or of the run's shard).

@@ -61,6 +61,10 @@ struct BaselineGate {
 
 struct BenchPlan {
   TargetUrl target;
+  // https targets: the CA bundle the server's certificate is verified against ("" = the
+  // system's store), or no verification at all (`insecure`, only when asked for).
+  std::string cacert;
+  bool insecure = false;
   std::vector<RequestTemplate> requests;  // at least one
   LoadModel model = LoadModel::closed;
   unsigned connections = 0;   // closed: users when no stages; open: cap on requests in flight

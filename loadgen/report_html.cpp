@@ -53,6 +53,9 @@ std::string summary(const RunResult& r) {
            count(r.total.errors_by_kind[i]);
   }
   out += ". Status 4xx (not errors): " + count(r.total.status_4xx) + ".";
+  if (r.first_tls_error)
+    out += " First TLS error: " + html_escape(r.first_tls_error->message) + " (" +
+           html_escape(r.first_tls_error->reason) + ").";
   if (r.model == LoadModel::open)
     out += " Late (waited for a free connection): " + count(r.total.late) + ".";
   out += "</p>\n";

@@ -12,7 +12,10 @@ namespace faultline::loadgen {
 namespace {
 
 constexpr const char* kLatencyColors[] = {"#4c9be8", "#e0a030", "#e8554c", "#9b59d0", "#7a7f8a"};
-constexpr const char* kErrorColors[] = {"#e0a030", "#2f6fde", "#e8554c", "#16a3a3", "#7a7f8a"};
+// By ErrorKind: connect, tls, timeout, status_5xx, io, unsent.
+constexpr const char* kErrorColors[] = {"#e0a030", "#9b59b6", "#2f6fde",
+                                        "#e8554c", "#16a3a3", "#7a7f8a"};
+static_assert(std::size(kErrorColors) == kErrorKindCount);
 
 // "500ms", "1.5s", "20us": round axis values need no trailing zeros.
 std::string axis_seconds(double v) {

@@ -101,6 +101,9 @@ std::string json_report(const RunResult& r, const Verdict& verdict) {
   root["latency_seconds"] = latency_object(r.latency);
   root["start_unix_seconds"] = r.start_unix_seconds;
   root["histogram"] = metrics::hdr_encode_base64(r.latency);
+  if (r.first_tls_error)
+    root["first_tls_error"] = json::object{{"reason", r.first_tls_error->reason},
+                                           {"message", r.first_tls_error->message}};
   if (r.shard) root["shard"] = json::object{{"index", r.shard->index}, {"count", r.shard->count}};
   if (r.merged) {
     json::array shards;

@@ -144,6 +144,7 @@ MergeOutcome merge_reports(std::vector<RunResult> reports) {
     merge_intervals(merged, r, outcome.errors, outcome.warnings);
     // Every shard watched the same target: one series of samples is the target's.
     if (!merged.monitor && r.monitor) merged.monitor = r.monitor;
+    if (!merged.first_tls_error && r.first_tls_error) merged.first_tls_error = r.first_tls_error;
   }
   if (latest - earliest > kStartSpreadWarning)
     outcome.warnings.push_back("the runs started " + number_text(latest - earliest) +

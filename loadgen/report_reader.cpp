@@ -198,6 +198,10 @@ std::string read_report(std::string_view json_text, RunResult& out) {
     }
     r.merged = std::move(value);
   }
+  if (const json::object* tls = root.object("first_tls_error", false)) {
+    ObjectReader t(*tls, "first_tls_error", error);
+    r.first_tls_error = TlsErrorSample{t.text("reason"), t.text("message")};
+  }
   if (error.empty()) error = read_monitor_json(document.get_object(), r);
   if (!error.empty()) return error;
   out = std::move(r);

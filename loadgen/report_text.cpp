@@ -108,6 +108,9 @@ std::string text_report(const RunResult& r, const Verdict& verdict) {
   append(out, "  %llu requests in %.2fs, %llu errors (%s)\n",
          static_cast<unsigned long long>(r.total.requests), r.seconds,
          static_cast<unsigned long long>(r.total.errors()), errors_by_kind(r.total).c_str());
+  if (r.first_tls_error)
+    append(out, "  First TLS error: %s (%s)\n", r.first_tls_error->message.c_str(),
+           r.first_tls_error->reason.c_str());
   if (r.total.status_4xx > 0)
     append(out, "  Status 4xx responses: %llu (not counted as errors)\n",
            static_cast<unsigned long long>(r.total.status_4xx));

@@ -64,6 +64,12 @@ struct StressOutcome {
   std::string reason;  // why broke_at broke, e.g. "p95 6.2s > 5s"
 };
 
+// https: the first TLS handshake failure of a run, which the `tls` errors count.
+struct TlsErrorSample {
+  std::string reason;   // a label of net/tls_failure.hpp: unknown_ca, expired, name_mismatch, ...
+  std::string message;  // "certificate verify failed: unable to get local issuer certificate"
+};
+
 struct RunResult {
   std::string url;
   LoadModel model = LoadModel::closed;
@@ -81,6 +87,7 @@ struct RunResult {
   std::optional<ShardsMerged> merged;           // bench merge: the reports added up into this one
   std::optional<MonitorSeries> monitor;         // --monitor, --monitor-pid: the target's resources
   std::optional<ExperimentOutcome> experiment;  // a chaos experiment's verdict
+  std::optional<TlsErrorSample> first_tls_error;
 
   double rps() const;
 };

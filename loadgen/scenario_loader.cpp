@@ -11,6 +11,7 @@
 #include "base/file.hpp"
 #include "loadgen/request_syntax.hpp"
 #include "loadgen/scenario_experiment.hpp"
+#include "loadgen/scenario_target.hpp"
 #include "loadgen/shard.hpp"
 #include "loadgen/steady_state.hpp"
 #include "toml/table_reader.hpp"
@@ -33,7 +34,7 @@ class ScenarioReader {
 
   ScenarioResult load(const toml::table& document) {
     TableReader root(document, "", diagnostics_);
-    read_target(root);
+    scenario::read_target(root, diagnostics_, base_dir_, plan_);
     read_requests(root);
     read_load(root);
     read_stages(root);
@@ -86,24 +87,6 @@ class ScenarioReader {
     }
     out = *number;
     return value;
-  }
-
-  void read_target(TableReader& root) {
-    const toml::table* table = root.read_table("target");
-    if (table == nullptr) {
-      if (!root.table().contains("target")) root.table_error("no [target] table with a url");
-      return;
-    }
-    TableReader reader(*table, "target", diagnostics_);
-    std::string url;
-    const toml::node* value = reader.read_string("url", url);
-    if (value != nullptr) {
-      if (auto error = parse_target_url(url, plan_.target); !error.empty())
-        reader.error("url", value, error);
-    } else if (!table->contains("url")) {
-      reader.table_error("missing url");
-    }
-    reader.finish();
   }
 
   void read_requests(TableReader& root) {

@@ -58,7 +58,12 @@ struct Axis {
 // The axis covering [min, max] of the values given, with round ends.
 Axis fit(Scale scale, double min, double max, double from, double to, bool from_zero) {
   Axis axis{scale, 0, 1, from, to};
-  if (!(max >= min)) return axis;  // no values
+  if (!(max >= min)) {
+    // No values (a run without one answer has no latency): an empty axis, whose ticks
+    // still end (a log axis cannot start at 0).
+    if (scale == Scale::log10) axis.low = 0.1;
+    return axis;
+  }
   if (scale == Scale::log10) {
     axis.low = std::pow(10, std::floor(std::log10(min > 0 ? min : 1e-6)));
     axis.high = std::pow(10, std::ceil(std::log10(max > axis.low ? max : axis.low * 10)));

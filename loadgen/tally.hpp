@@ -12,12 +12,13 @@ namespace faultline::loadgen {
 
 enum class ErrorKind : std::size_t {
   connect,     // the TCP connection could not be opened
+  tls,         // https: the TLS handshake failed (certificate not trusted, no version in common)
   timeout,     // no complete response within --timeout (connect included)
   status_5xx,  // a response with status >= 500 (4xx responses are counted, not errors)
   io,          // reset, closed early or unparsable response
   unsent,      // due in the open model, but every connection was busy until the run ended
 };
-inline constexpr std::size_t kErrorKindCount = 5;
+inline constexpr std::size_t kErrorKindCount = 6;
 
 // Names used in the text report, the JSON report and the Prometheus `kind` label.
 std::string_view error_kind_name(ErrorKind kind);
@@ -54,6 +55,8 @@ inline std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::connect:
       return "connect";
+    case ErrorKind::tls:
+      return "tls";
     case ErrorKind::timeout:
       return "timeout";
     case ErrorKind::status_5xx:

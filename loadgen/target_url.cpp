@@ -6,11 +6,13 @@
 
 namespace faultline::loadgen {
 
-std::string parse_target_url(std::string_view text, TargetUrl& out) {
-  constexpr std::string_view scheme = "http://";
-  if (text.starts_with("https://")) return "https is not supported; use http://";
-  if (!text.starts_with(scheme)) return "expected a URL like http://127.0.0.1:8080/path";
-  std::string_view rest = text.substr(scheme.size());
+std::string parse_target_url(std::string_view text, TargetUrl& out, bool https_allowed) {
+  const bool tls = text.starts_with("https://");
+  if (tls && !https_allowed) return "https is not supported here; use http://";
+  if (!tls && !text.starts_with("http://"))
+    return https_allowed ? "expected a URL like http://127.0.0.1:8080/path or https://host/path"
+                         : "expected a URL like http://127.0.0.1:8080/path";
+  std::string_view rest = text.substr(tls ? 8 : 7);
   const std::size_t path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
   std::string path =
@@ -36,7 +38,8 @@ std::string parse_target_url(std::string_view text, TargetUrl& out) {
     port_text = authority.substr(colon + 1);
   }
   if (host.empty()) return "the URL has no host";
-  std::uint16_t port = 80;
+  const std::uint16_t default_port = tls ? 443 : 80;
+  std::uint16_t port = default_port;
   if (!port_text.empty() || authority.ends_with(":")) {
     unsigned value = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
@@ -47,12 +50,13 @@ std::string parse_target_url(std::string_view text, TargetUrl& out) {
     port = static_cast<std::uint16_t>(value);
   }
   out.text = std::string(text);
+  out.tls = tls;
   out.host = std::string(host);
   out.port = port;
   out.path = std::move(path);
   const bool ipv6 = host.find(':') != std::string_view::npos;
   out.host_header = ipv6 ? "[" + out.host + "]" : out.host;
-  if (port != 80) out.host_header += ":" + std::to_string(port);
+  if (port != default_port) out.host_header += ":" + std::to_string(port);
   return "";
 }
 

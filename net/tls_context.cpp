@@ -18,13 +18,27 @@ namespace {
 
 constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
-// The newest OpenSSL error of this thread as text, the queue emptied.
+// The oldest OpenSSL error of this thread as text, the queue emptied. The oldest is the
+// cause ("no start line": not PEM of the kind expected); later ones only wrap it ("PEM lib").
 std::string openssl_reason() {
-  unsigned long code = 0, last = 0;
-  while ((code = ERR_get_error()) != 0) last = code;
-  if (last == 0) return "unknown OpenSSL error";
-  const char* reason = ERR_reason_error_string(last);
-  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(last);
+  const unsigned long first = ERR_get_error();
+  ERR_clear_error();
+  if (first == 0) return "unknown OpenSSL error";
+  const char* reason = ERR_reason_error_string(first);
+  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(first);
+}
+
+// Why a PEM certificate chain or private key file was refused. OpenSSL checks that the key
+// matches the certificate already while loading it.
+std::string chain_problem() {
+  return "no PEM certificate chain in it (" + openssl_reason() + ")";
+}
+std::string key_problem(const std::string& cert_file) {
+  if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH) {
+    ERR_clear_error();
+    return "does not match the certificate " + cert_file;
+  }
+  return "no PEM private key in it (" + openssl_reason() + ")";
 }
 
 // Reads the file first so that a missing or unreadable one is told as such, not as a
@@ -102,11 +116,11 @@ ServerTls make_server_tls(const std::string& cert_file, const std::string& key_f
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
-    error = "certificate " + cert_file + ": " + openssl_reason();
+    error = "certificate " + cert_file + ": " + chain_problem();
     return {};
   }
   if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    error = "key " + key_file + ": " + openssl_reason();
+    error = "key " + key_file + ": " + key_problem(cert_file);
     return {};
   }
   if (SSL_CTX_check_private_key(native) != 1) {
@@ -153,11 +167,11 @@ std::shared_ptr<ClientTls> ClientTls::make(const ClientTlsSettings& settings, st
       return nullptr;
     }
     if (SSL_CTX_use_certificate_chain_file(native, settings.cert_file.c_str()) != 1) {
-      error = "tls_client_cert " + settings.cert_file + ": " + openssl_reason();
+      error = "tls_client_cert " + settings.cert_file + ": " + chain_problem();
       return nullptr;
     }
     if (SSL_CTX_use_PrivateKey_file(native, settings.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-      error = "tls_client_key " + settings.key_file + ": " + openssl_reason();
+      error = "tls_client_key " + settings.key_file + ": " + key_problem(settings.cert_file);
       return nullptr;
     }
     if (SSL_CTX_check_private_key(native) != 1) {

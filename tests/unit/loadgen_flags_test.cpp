@@ -51,7 +51,7 @@ TEST(LoadgenFlags, StressBuildsRisingSteps) {
 
 TEST(LoadgenFlags, UsageErrorsAreAllReported) {
   BenchFlags flags;
-  flags.url = "https://example/";
+  flags.url = "ftp://example/";
   flags.duration = "5 minutes";
   flags.thresholds = {"p95>1s"};
   flags.headers = {"NoColon"};
