@@ -46,8 +46,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string echo_tls_cert, echo_tls_key;
   auto* echo_cert = echo->add_option("--tls-cert", echo_tls_cert,
-                                     "Serve HTTPS: certificate chain, PEM (with --tls-key)");
-  auto* echo_key = echo->add_option("--tls-key", echo_tls_key, "Serve HTTPS: private key, PEM");
+                                     "Serve HTTPS with this certificate chain (PEM, leaf first)");
+  auto* echo_key =
+      echo->add_option("--tls-key", echo_tls_key, "The private key of --tls-cert (PEM)");
   echo_cert->needs(echo_key);
   echo_key->needs(echo_cert);
 

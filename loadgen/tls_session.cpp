@@ -23,6 +23,8 @@ std::unique_ptr<TlsSession> TlsSession::start(net::ClientTls& tls, int fd,
   // Partial writes make SSL_write behave as write(2) on a non-blocking socket; a retry may
   // then pass the rest of the same request from a moved pointer.
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // One read(2) takes all that has arrived, instead of a record's header and then its body.
+  SSL_set_read_ahead(ssl, 1);
   // A server that closes after its last response without close_notify ends that response
   // (as a plain close does): framing, not TLS, tells whether the response was complete.
   SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
@@ -63,22 +65,25 @@ TlsStep TlsSession::step(int result) {
 
 TlsStep TlsSession::handshake() {
   ERR_clear_error();
+  errno = 0;
   const int result = SSL_do_handshake(ssl_);
   return result == 1 ? TlsStep{} : step(result);
 }
 
 TlsStep TlsSession::write(const char* data, std::size_t size) {
   ERR_clear_error();
+  errno = 0;
   return step(SSL_write(ssl_, data, static_cast<int>(size)));
 }
 
 TlsStep TlsSession::read(char* data, std::size_t size) {
   ERR_clear_error();
+  errno = 0;
   return step(SSL_read(ssl_, data, static_cast<int>(size)));
 }
 
 bool TlsSession::has_pending() const {
-  return SSL_pending(ssl_) > 0;
+  return SSL_has_pending(ssl_) == 1;
 }
 
 void TlsSession::close_notify() {

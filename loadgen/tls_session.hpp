@@ -51,7 +51,9 @@ class TlsSession {
   // After a want_* status, call again with the same (or a later part of the same) bytes.
   TlsStep write(const char* data, std::size_t size);
   TlsStep read(char* data, std::size_t size);
-  // Decrypted bytes already read from the socket (a readiness wait would not see them).
+  // Bytes already read from the socket, decrypted or read ahead (a readiness wait would
+  // not see them). Only asked before a read, never after one answered want_read (a
+  // partial record read ahead would make that a busy loop).
   bool has_pending() const;
   // Sends close_notify without waiting for the peer's, so that the session stays
   // resumable (OpenSSL drops a session whose connection just vanished).
