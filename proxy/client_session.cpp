@@ -61,7 +61,6 @@ ClientSession::ClientSession(WorkerState& worker, tcp::socket socket)
   auto remote = client_.socket().remote_endpoint(ec);
   if (!ec) client_address_ = remote.address().to_string();
   client_.socket().set_option(tcp::no_delay(true), ec);
-  client_.socket().non_blocking(true, ec);  // read_available's reads must not block
   worker_.metrics->connections_add(worker_.index, metrics::Side::client, +1);
 }
 
@@ -136,14 +135,15 @@ asio::awaitable<bool> ClientSession::wait_for_request_bytes(bool first) {
   }
   if (worker_.draining) co_return false;
   slot_.idle = true;
-  const error_code ec = co_await timed(slot_.client_read_deadline,
-                                       first ? head_deadline_ - Clock::now() : idle_timeout,
-                                       read_available(client_, buffer_, 4096));
+  auto [ec, n] = co_await timed(slot_.client_read_deadline,
+                                first ? head_deadline_ - Clock::now() : idle_timeout,
+                                client_.read_some(buffer_.prepare(kFirstHeadRead)));
   slot_.idle = false;
   if (ec) co_return false;
   if (!first) head_deadline_ = Clock::now() + header_timeout;
+  buffer_.commit(n);
   worker_.metrics->network_bytes_add(worker_.index, metrics::Side::client, metrics::Direction::in,
-                                     buffer_.size());
+                                     n);
   co_return true;
 }
 

@@ -173,7 +173,6 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
         co_await timed(slot_.client_write_deadline, route.request_timeout,
                        client_.write(std::span<const asio::const_buffer>(wire.data(), count)));
     upstream.buffer.consume(consume_after_write);  // the piece is written: its bytes may go
-    piece.release();  // and the relay buffer, until the next piece arrives
     if (wec) {
       result.client_error = wec;
       co_return finish_response(result, exchange, upstream);

@@ -43,11 +43,6 @@ class BorrowedBuffer {
     if (!buffer_) buffer_ = owner_.take();
     return buffer_.get();
   }
-  // Gives the buffer back between pieces (once their bytes are written), so that a relay
-  // waiting for its next piece holds none; data() takes one again.
-  void release() {
-    if (buffer_) owner_.give_back(std::move(buffer_));
-  }
 
  private:
   RelayBuffers& owner_;

@@ -248,7 +248,6 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
           upstream.stream.write(std::span<const asio::const_buffer>(wire.data(), count)));
     }
     buffer_.consume(read.buffered_bytes);  // the piece is written: its bytes may go
-    piece.release();                       // and the relay buffer, until the next piece arrives
     if (count == 0) continue;
     // The upstream's time to answer counts from the last byte of the request it got.
     if (slot_.upstream_read_deadline != Clock::time_point::max()) {

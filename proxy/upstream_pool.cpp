@@ -137,7 +137,6 @@ asio::awaitable<ConnectResult> connect_upstream(const config::RouteConfig& route
     co_return result;
   }
   socket.set_option(tcp::no_delay(true), ec);
-  socket.non_blocking(true, ec);  // read_available's reads must not block
   if (target.https) {
     net::ByteStream& stream = connection->stream;
     stream.start_tls(route.tls.context->context().native_handle());

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <tuple>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -16,9 +15,6 @@ using boost::system::error_code;
 
 namespace {
 
-// A head read asks for this much at first (most heads are a few hundred bytes: 9,000
-// waiting connections hold 1 KiB each, not 4), then for more as a long head needs it.
-constexpr std::size_t kFirstHeadRead = 1024;
 constexpr std::size_t kHeadReadSize = 4096;
 
 std::string_view view_of(const boost::beast::flat_buffer& buffer) {
@@ -42,27 +38,6 @@ class DeadlineScope {
 
 }  // namespace
 
-asio::awaitable<error_code> read_available(net::ByteStream& stream,
-                                           boost::beast::flat_buffer& buffer, std::size_t most) {
-  if (stream.is_tls()) {
-    auto [ec, n] = co_await stream.read_some(buffer.prepare(std::min(most, kFirstHeadRead)));
-    if (!ec) buffer.commit(n);
-    co_return ec;
-  }
-  thread_local char scratch[kHeadReadSize];
-  for (;;) {
-    if (auto ec = co_await stream.wait_readable(); ec) co_return ec;
-    error_code ec;
-    const std::size_t n =
-        stream.socket().read_some(asio::buffer(scratch, std::min(most, sizeof scratch)), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;  // spurious
-    if (ec) co_return ec;
-    asio::buffer_copy(buffer.prepare(n), asio::buffer(scratch, n));
-    buffer.commit(n);
-    co_return error_code{};
-  }
-}
-
 asio::awaitable<HeadRead> read_head(net::ByteStream& stream, boost::beast::flat_buffer& buffer,
                                     std::size_t limit, Clock::time_point& deadline,
                                     Clock::time_point until) {
@@ -85,10 +60,14 @@ asio::awaitable<HeadRead> read_head(net::ByteStream& stream, boost::beast::flat_
       co_return result;
     }
     scanned = buffered.size();
-    if (const auto ec = co_await read_available(stream, buffer, limit - buffered.size()); ec) {
+    const std::size_t want =
+        std::min(buffered.empty() ? kFirstHeadRead : kHeadReadSize, limit - buffered.size());
+    auto [ec, n] = co_await stream.read_some(buffer.prepare(want));
+    if (ec) {
       result.error = ec;
       co_return result;
     }
+    buffer.commit(n);
   }
 }
 
@@ -120,20 +99,9 @@ asio::awaitable<BodyPiece> read_body_piece(net::ByteStream& stream,
     if (decoder.framing() == http::BodyFraming::length) {
       want = static_cast<std::size_t>(std::min<std::uint64_t>(want, decoder.remaining()));
     }
-    error_code ec;
-    std::size_t n = 0;
-    if (stream.is_tls()) {
-      std::tie(ec, n) =
-          co_await timed(deadline, timeout, stream.read_some(asio::buffer(relay.data(), want)));
-    } else {
-      // The relay buffer is taken once there are bytes for it, not for the wait.
-      ec = co_await timed(deadline, timeout, stream.wait_readable());
-      if (!ec) {
-        n = stream.socket().read_some(asio::buffer(relay.data(), want), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-      }
-    }
     char* destination = relay.data();
+    auto [ec, n] =
+        co_await timed(deadline, timeout, stream.read_some(asio::buffer(destination, want)));
     // A TLS peer that closes without close_notify ends the stream as a plain one would:
     // only a body delimited by the close can end so, and many servers never send one.
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {

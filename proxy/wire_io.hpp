@@ -18,13 +18,9 @@
 
 namespace faultline::proxy {
 
-// Reads what the connection has into `buffer` (at most `most` bytes), waiting for it
-// first: a plain connection holds no buffer while it waits (9,000 connections waiting on
-// their upstreams hold no read buffer each), then reads what arrived into a per-thread
-// scratch and keeps exactly that. A TLS connection reads into `buffer` directly.
-boost::asio::awaitable<boost::system::error_code> read_available(net::ByteStream& stream,
-                                                                 boost::beast::flat_buffer& buffer,
-                                                                 std::size_t most);
+// A head read asks for this much at first (most heads are a few hundred bytes: 9,000
+// waiting connections hold 512 bytes each, not 4 KiB), then for more as a long head needs it.
+inline constexpr std::size_t kFirstHeadRead = 512;
 
 struct HeadRead {
   boost::system::error_code error;  // the socket's, or timed_out

@@ -185,15 +185,8 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
       }
       const std::size_t offset = d.read_end % kRingBytes;
       const std::size_t room = std::min<std::size_t>(kRingBytes - in_ring, kRingBytes - offset);
-      // Readiness first, then a read that finds the bytes: an async read would try the
-      // socket at once, find it empty on most relays (an EAGAIN per message), and only
-      // then wait for it.
-      auto [ec] = co_await d.source->async_wait(tcp::socket::wait_read, nothrow);
-      std::size_t n = 0;
-      if (!ec) {
-        n = d.source->read_some(asio::buffer(d.ring.get() + offset, room), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-      }
+      auto [ec, n] =
+          co_await d.source->async_read_some(asio::buffer(d.ring.get() + offset, room), nothrow);
       if (closed_) co_return;
       if (ec) {
         d.ended = true;
