@@ -159,7 +159,7 @@ class DebianPackageTest(unittest.TestCase):
     def test_config_is_a_conffile_and_dependencies_are_the_linked_libraries(self):
         self.assertEqual(read_text(self.control, "conffiles").split(), ["/etc/faultline/faultline.toml"])
         depends = run(["dpkg-deb", "-f", self.package, "Depends"]).stdout
-        for library in ("libspdlog1.10", "libtomlplusplus3", "libprometheus-cpp-core1.0", "libboost-json1.81.0", "libc6"):
+        for library in ("libspdlog1.10", "libtomlplusplus3", "libprometheus-cpp-core1.0", "libboost-json1.81.0", "libssl3", "libc6"):
             self.assertIn(library, depends)
         for script in ("postinst", "prerm", "postrm"):
             path = os.path.join(self.control, script)
