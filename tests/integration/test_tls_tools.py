@@ -7,7 +7,6 @@ Certificates come from a private CA made for each test class with openssl (tls_c
 everything runs on 127.0.0.1 with ephemeral ports and bounded runs.
 """
 
-import json
 import os
 import shutil
 import socket
@@ -17,14 +16,15 @@ import tempfile
 import threading
 import unittest
 
-from harness import (LOOPBACK, SANITIZER_REPORT, FaultlineProcess, FaultlineTestCase,
+from harness import (LOOPBACK, FaultlineProcess,
                      parse_echoed_headers, run_cli)
+from test_bench import BenchTestCase
 from tls_certs import TestPki
 
 CURL = shutil.which("curl")
 
 
-class TlsToolsTestCase(FaultlineTestCase):
+class TlsToolsTestCase(BenchTestCase):
     @classmethod
     def setUpClass(cls):
         cls.pki_dir = tempfile.mkdtemp(prefix="faultline-tls-tools-")
@@ -43,21 +43,6 @@ class TlsToolsTestCase(FaultlineTestCase):
         self.addCleanup(self._check_stopped, process, False)
         match = process.wait_for_line(r"echo listening on 127\.0\.0\.1:(\d+) \(\d+ threads, TLS\)")
         return int(match.group(1))
-
-    def bench(self, args, expect_code: int | None = 0, timeout: float = 60.0):
-        """`faultline bench ARGS --json FILE`: (completed process, report dict or None)."""
-        json_path = os.path.join(self.make_temp_dir(), "report.json")
-        result = run_cli(["bench", *args, "--json", json_path], timeout=timeout)
-        reports = [line for line in result.stderr.splitlines() if SANITIZER_REPORT.search(line)]
-        self.assertFalse(reports, "sanitizer errors:\n" + result.stderr[-4000:])
-        if expect_code is not None:
-            self.assertEqual(result.returncode, expect_code,
-                             f"stdout:\n{result.stdout}\nstderr:\n{result.stderr[-3000:]}")
-        report = None
-        if os.path.exists(json_path):
-            with open(json_path, encoding="utf-8") as handle:
-                report = json.load(handle)
-        return result, report
 
 
 @unittest.skipIf(CURL is None, "curl is not installed (scripts/install-deps.sh installs it)")
