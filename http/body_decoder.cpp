@@ -53,6 +53,12 @@ bool BodyDecoder::count_line_byte() {
                   : "chunk-size line larger than max_header_bytes");
 }
 
+void BodyDecoder::skip(std::uint64_t size) {
+  if (state_ != State::length) return;
+  remaining_ -= std::min(remaining_, size);
+  if (remaining_ == 0) state_ = State::done;
+}
+
 BodyDecoder::Step BodyDecoder::decode(char* buffer, std::size_t size) {
   Step step;
   if (state_ == State::length) {

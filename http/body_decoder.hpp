@@ -36,6 +36,9 @@ class BodyDecoder {
   BodyFraming framing() const { return framing_; }
   // For a sized body: what is still to come (reads need not ask for more).
   std::uint64_t remaining() const { return remaining_; }
+  // For a sized body: counts `size` (at most remaining()) body bytes that went from socket
+  // to socket without passing through decode (spliced).
+  void skip(std::uint64_t size);
 
  private:
   enum class State {

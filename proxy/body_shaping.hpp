@@ -23,6 +23,9 @@ class BodyShaping {
   BodyShaping(const faults::FaultPlan& plan, faults::Rng& rng,
               std::optional<std::uint64_t> content_length);
 
+  // Whether any of the three acts on this body (else it may be relayed untouched).
+  bool shapes_body() const { return throttle_ || truncate_ || corrupt_count_ != 0; }
+
   // How much to read next: a throttled body moves in slices worth 50 ms each, so the pace
   // stays smooth instead of bursting a whole buffer.
   std::size_t piece_size(std::size_t buffer_size) const;

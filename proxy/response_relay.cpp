@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "proxy/body_shaping.hpp"
+#include "proxy/body_splice.hpp"
 #include "proxy/client_session.hpp"
 #include "proxy/message_rules.hpp"
 #include "proxy/message_writer.hpp"
@@ -100,6 +101,12 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
   }
   BodyShaping shaping(plan, request.rng, content_length);
   const bool relay_upstream_body = !bodyless && !replacement;
+  // A sized body that no fault touches and that stays sized goes from socket to socket
+  // inside the kernel, once what came in with the head is relayed.
+  const bool spliceable = relay_upstream_body && !shaping.shapes_body() && !client_.is_tls() &&
+                          !upstream.stream.is_tls() &&
+                          upstream_head.body.framing() == http::BodyFraming::length &&
+                          !out.framing.chunked;
 
   // The head goes out with the first piece of the body when that came with it, else alone
   // at once: a slow first byte never holds the head back.
@@ -120,6 +127,26 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
           co_return finish_response(result, exchange, upstream);
         }
         result.header_sent = true;
+      }
+      if (spliceable && upstream.buffer.size() == 0) {
+        if (auto pipe = worker_.pipes.take()) {
+          const std::uint64_t length = decoder.remaining();
+          const SplicedBody moved = co_await splice_body(
+              upstream.stream, client_, *pipe, length, slot_.upstream_read_deadline,
+              slot_.client_write_deadline, route.request_timeout);
+          worker_.pipes.give_back(std::move(pipe));
+          result.bytes += moved.bytes;
+          if (moved.read_error || moved.write_error) {
+            result.upstream_error = exchange.request_failed && moved.read_error
+                                        ? asio::error::operation_aborted
+                                        : moved.read_error;
+            result.client_error = moved.write_error;
+            co_return finish_response(result, exchange, upstream);
+          }
+          decoder.skip(length);
+          result.upstream_done = moved.source_done;
+          break;
+        }
       }
       // A dropped body is read at full speed: throttling applies to what the client gets.
       const std::size_t want =

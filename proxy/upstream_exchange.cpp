@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "metrics/proxy_metrics.hpp"
 #include "net/tls_failure.hpp"
+#include "proxy/body_splice.hpp"
 #include "proxy/client_session.hpp"
 #include "proxy/message_rules.hpp"
 #include "proxy/message_writer.hpp"
@@ -218,8 +219,34 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
   BodyFramer framer(forward.body.framing() == http::BodyFraming::chunked);
   const auto timeout = forward.route.request_timeout;
   const std::uint64_t max_body = request.snapshot->config->server.max_body_bytes;
+  // A sized upload goes from socket to socket inside the kernel (no fault acts on request
+  // bodies), once what came in with the head is relayed.
+  const bool spliceable = forward.body.framing() == http::BodyFraming::length &&
+                          !client_.is_tls() && !upstream.stream.is_tls();
   bool last = false;
   while (!last) {
+    if (spliceable && buffer_.size() == 0) {
+      if (auto pipe = worker_.pipes.take()) {
+        const std::uint64_t length = forward.body.remaining();
+        const SplicedBody moved = co_await splice_body(
+            client_, upstream.stream, *pipe, length, slot_.client_read_deadline,
+            slot_.upstream_write_deadline, timeout, &slot_.upstream_read_deadline);
+        worker_.pipes.give_back(std::move(pipe));
+        result.bytes += moved.bytes;
+        if (exchange.response_finished) co_return result;
+        if (moved.read_error) {
+          result.client_error = moved.read_error;
+          exchange.request_failed = true;
+          error_code ignored;
+          upstream.stream.socket().close(ignored);  // the upstream must not see half a request
+          co_return result;
+        }
+        result.upstream_error = moved.write_error;
+        if (moved.write_error) co_return result;
+        forward.body.skip(length);
+        break;
+      }
+    }
     const BodyPiece read =
         co_await read_body_piece(client_, buffer_, forward.body, piece, RelayBuffers::kSize,
                                  slot_.client_read_deadline, timeout);

@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "config/config.hpp"
+#include "net/splice_pipe.hpp"
 #include "proxy/route_table.hpp"
 
 namespace faultline::metrics {
@@ -115,6 +116,7 @@ struct WorkerState {
   std::unique_ptr<UpstreamPools> pools;
   std::unordered_set<SessionSlot*> sessions;
   RelayBuffers buffers;
+  net::SplicePipes pipes;
   AccessLog* access_log = nullptr;           // owned by the server; nullptr = off
   metrics::ProxyMetrics* metrics = nullptr;  // owned by the server
   FaultRuntime* faults = nullptr;            // owned by the server

@@ -245,14 +245,19 @@ class RecordingUpstream:
                 if not self._sleep(sock, connection, step):
                     return False
                 continue
+            # Stamped before the bytes leave: a test that has just read them must find the
+            # stamp (appended after, it could still be missing on a loaded machine).
+            stamp = (time.monotonic(), bytes(step[:64]))
+            with self._lock:
+                connection.sent_at.append(stamp)
             try:
                 sock.sendall(step)
             except OSError as error:
                 with self._lock:
+                    connection.sent_at.remove(stamp)
                     connection.send_error = repr(error)
                 return False
             with self._lock:
-                connection.sent_at.append((time.monotonic(), bytes(step[:64])))
                 connection.sent_bytes += len(step)
         return True
 

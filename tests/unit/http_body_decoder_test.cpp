@@ -66,6 +66,26 @@ TEST(BodyDecoder, SizedAndUntilClose) {
   EXPECT_TRUE(BodyDecoder(BodyFraming::length, 0, 0).done());
 }
 
+// A spliced stretch of a sized body is counted without being decoded; the rest decodes on.
+TEST(BodyDecoder, SkippedBytesOfASizedBodyCountAsRead) {
+  BodyDecoder sized(BodyFraming::length, 10, 0);
+  std::string head_piece = "abc";
+  EXPECT_EQ(sized.decode(head_piece.data(), head_piece.size()).data, 3u);
+  sized.skip(5);
+  EXPECT_EQ(sized.remaining(), 2u);
+  EXPECT_FALSE(sized.done());
+  std::string tail = "hiNEXT";
+  const auto step = sized.decode(tail.data(), tail.size());
+  EXPECT_EQ(step.consumed, 2u);
+  EXPECT_TRUE(sized.done());
+  BodyDecoder all(BodyFraming::length, 7, 0);
+  all.skip(7);
+  EXPECT_TRUE(all.done());
+  BodyDecoder chunked(BodyFraming::chunked, 0, 64);
+  chunked.skip(3);  // never spliced: left as it was
+  EXPECT_FALSE(chunked.done());
+}
+
 TEST(BodyDecoder, AnEarlyCloseIsAnError) {
   BodyDecoder sized(BodyFraming::length, 10, 0);
   sized.end_of_input();
