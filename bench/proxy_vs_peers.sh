@@ -20,6 +20,8 @@
 #       --no-two-threads   skip the threads = 2 group             TWO_THREADS=0
 #       --tls              TLS on both sides, one ECDSA P-256 cert TLS=1 (HAProxy only: no nginx)
 #       --faultline-bin F  faultline binary                       FAULTLINE_BIN=<repo>/build/app/faultline
+#       --syscalls D       then, per size at the first connection count, wrk for D with
+#                          strace -c on each one-thread proxy: syscalls per request  SYSCALLS=0 (off)
 #       --record           write bench/results/proxy_vs_peers-*.md RECORD=1
 #   -h, --help
 set -euo pipefail
@@ -44,6 +46,7 @@ PIN="${PIN:-1}"
 TWO_THREADS="${TWO_THREADS:-1}"
 RECORD="${RECORD:-0}"
 TLS="${TLS:-0}"
+SYSCALLS="${SYSCALLS:-0}"
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -58,6 +61,7 @@ while [[ $# -gt 0 ]]; do
     --no-two-threads) TWO_THREADS=0; shift ;;
     --tls)            TLS=1; shift ;;
     --faultline-bin)  need_arg "$@"; FAULTLINE_BIN=$2; shift 2 ;;
+    --syscalls)       need_arg "$@"; SYSCALLS=$2; shift 2 ;;
     --record)         RECORD=1; shift ;;
     -h|--help)        usage; exit 0 ;;
     *) echo "$NAME: unknown argument: $1 (try --help)" >&2; exit 2 ;;
@@ -76,6 +80,8 @@ for s in $SIZES; do [[ $s == small || $s == 64k ]] || usage_error "sizes are 'sm
 [[ $TLS == 0 || $UPSTREAM == nginx ]] || usage_error "TLS=1 needs UPSTREAM=nginx"
 DURATION_S=$(dur_to_s "$DURATION") && [[ $DURATION_S -ge 1 ]] || usage_error "DURATION must look like 10, 10s or 1m"
 WARMUP_S=$(dur_to_s "$WARMUP") || usage_error "WARMUP must look like 2, 2s or 1m"
+SYSCALLS_S=$(dur_to_s "$SYSCALLS") || usage_error "SYSCALLS must be 0 (off) or look like 3, 3s or 1m"
+[[ $SYSCALLS_S == 0 ]] || command -v strace >/dev/null 2>&1 || die "missing tool: strace (apt-get install strace)"
 [[ -x $FAULTLINE_BIN ]] || die "faultline binary not found at $FAULTLINE_BIN (build it with 'make build')"
 for tool in nginx haproxy wrk curl python3 pgrep taskset timeout getconf; do
   command -v "$tool" >/dev/null 2>&1 || die "missing tool: $tool (apt-get install nginx-light haproxy wrk curl python3 procps util-linux coreutils)"
@@ -369,6 +375,53 @@ SUMMARY="$(
     echo
   done
 )"
+# ---- syscalls per request ----------------------------------------------------------------
+# strace -c attached to each one-thread proxy (nginx: its worker) while wrk runs: every
+# system call of the proxy, divided by the requests wrk completed. strace slows the proxy,
+# so only the counts mean something, not the rate.
+SYSCALL_TABLE=""
+if [[ $SYSCALLS_S -gt 0 ]]; then
+  first_c=${CONNECTION_SET%% *}
+  SYSCALL_TABLE="$(
+    echo "### system calls per request (strace -c over wrk -c $first_c -d $SYSCALLS)"
+    echo
+    echo "| size | proxy | requests | syscalls/request | the most frequent, per request |"
+    echo "| --- | --- | ---: | ---: | --- |"
+    for s in $SIZES; do
+      for t in haproxy nginx faultline; do
+        [[ -n ${PID_OF[$t]:-} ]] || continue
+        pids=$(pgrep -d, -P "${PID_OF[$t]}" || true)
+        [[ $t == nginx ]] || pids=${PID_OF[$t]}  # nginx: the worker, not the master
+        trace="$TMP/strace-$t-$s.txt"
+        timeout -k 5 $((SYSCALLS_S + 60)) strace -c -f -q -o "$trace" -p "$pids" &
+        tracer=$!
+        PIDS+=("$tracer")
+        sleep 0.5  # attached
+        run_wrk "$TMP/strace-wrk-$t-$s.txt" "$SYSCALLS" "$first_c" "$(url_of "$t" "$s")"
+        kill -INT "$tracer" 2>/dev/null || true
+        wait "$tracer" 2>/dev/null || true
+        forget_pid "$tracer"
+        read -r _ _ _ requests _ _ < <(parse_wrk "$TMP/strace-wrk-$t-$s.txt")
+        awk -v size="$s" -v t="$t" -v n="$requests" '
+          $1 ~ /^[0-9.]+$/ && $NF != "total" { calls[$NF] = $4 }
+          $NF == "total" { total = $4 }
+          END {
+            if (n == "NA" || n + 0 == 0) { printf "| %s | %s | NA | NA | |\n", size, t; exit }
+            top = ""
+            for (k = 0; k < 5; k++) {
+              best = ""; for (c in calls) if (best == "" || calls[c] + 0 > calls[best] + 0) best = c
+              if (best == "") break
+              top = top sprintf("%s%s %.2f", top == "" ? "" : ", ", best, calls[best] / n); delete calls[best]
+            }
+            printf "| %s | %s | %d | %.2f | %s |\n", size, t, n, total / n, top
+          }' "$trace"
+      done
+    done
+    echo
+  )"
+fi
+SUMMARY+=$'\n'"$SYSCALL_TABLE"
+
 echo "$SUMMARY"
 echo "(medians over rounds; errors are non-2xx/socket totals; 'direct' is wrk straight at the upstream;"
 echo " CPU-s/100k = (utime + stime from /proc/PID/stat, children included) per 100,000 requests)"
