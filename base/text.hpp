@@ -24,6 +24,18 @@ bool iequals(std::string_view a, std::string_view b);
 // Strips optional whitespace, space and horizontal tab (RFC 9110 §5.6.3 OWS), at both ends.
 std::string_view trim(std::string_view text);
 
+// Calls visit(element) for every non-empty element of a comma-separated list (RFC 9110
+// §5.6.1), trimmed; no allocation.
+template <class Visit>
+void for_each_list_element(std::string_view list, Visit visit) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const std::string_view element = trim(list.substr(0, comma));
+    if (!element.empty()) visit(element);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+  }
+}
+
 // A token (RFC 9110 §5.6.2): header names and methods are tokens.
 bool is_token(std::string_view text);
 // Any control character (below 0x20, or DEL) other than a horizontal tab when `allow_tab`.

@@ -83,15 +83,11 @@ std::optional<HeadError> add_content_length(std::string_view value,
 }
 
 void add_list_elements(std::string_view value, std::vector<std::string>& out) {
-  while (!value.empty()) {
-    const auto comma = value.find(',');
-    const std::string_view element = trim(value.substr(0, comma));
+  for_each_list_element(value, [&out](std::string_view element) {
     // A transfer coding's parameters (";q=...") do not change what it is.
     const std::string_view name = trim(element.substr(0, element.find(';')));
     if (!name.empty()) out.push_back(lowercase(name));
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
+  });
 }
 
 // RFC 9112 §6.1, §6.3: what Transfer-Encoding means for the framing.
@@ -181,12 +177,10 @@ HeadResult parse_head(std::string_view head, HeadKind kind) {
       transfer_encoding = true;
       add_list_elements(value, codings);
     } else if (iequals(name, "connection")) {
-      std::vector<std::string> options;
-      add_list_elements(value, options);
-      for (const auto& option : options) {
-        close = close || option == "close";
-        keep_alive_token = keep_alive_token || option == "keep-alive";
-      }
+      for_each_list_element(value, [&](std::string_view option) {
+        close = close || iequals(option, "close");
+        keep_alive_token = keep_alive_token || iequals(option, "keep-alive");
+      });
     }
   }
   if (first_line) return bad("empty head");

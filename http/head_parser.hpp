@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace faultline::http {
 
 enum class HeadKind { request, response };
@@ -33,7 +35,8 @@ struct ParsedHead {
   unsigned status = 0;
   std::string_view reason;
   unsigned version = 11;  // 10 or 11
-  std::vector<HeadField> fields;
+  // Most heads have fewer fields than this: they are kept in place, with no allocation.
+  boost::container::small_vector<HeadField, 16> fields;
 
   BodyFraming framing = BodyFraming::none;
   std::uint64_t content_length = 0;  // with BodyFraming::length

@@ -10,20 +10,10 @@ namespace beast_http = boost::beast::http;
 
 namespace {
 
-template <class Visit>
-void for_each_list_element(std::string_view list, Visit visit) {
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    const std::string_view element = trim(list.substr(0, comma));
-    if (!element.empty()) visit(element);
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-  }
-}
-
 // Every element of every line of a list field, joined, with `appended` last.
 template <class Name>
-std::string joined_list(const beast_http::fields& fields, const HopByHopFilter& hop_by_hop,
-                        Name name, std::string_view appended) {
+std::string joined_list(const HeadFields& fields, const HopByHopFilter& hop_by_hop, Name name,
+                        std::string_view appended) {
   std::string joined;
   auto append = [&joined](std::string_view element) {
     if (!joined.empty()) joined += ", ";
@@ -37,8 +27,7 @@ std::string joined_list(const beast_http::fields& fields, const HopByHopFilter& 
   return joined;
 }
 
-bool present(const beast_http::fields& fields, const HopByHopFilter& hop_by_hop,
-             std::string_view name) {
+bool present(const HeadFields& fields, const HopByHopFilter& hop_by_hop, std::string_view name) {
   auto [first, last] = fields.equal_range(name);
   for (auto it = first; it != last; ++it) {
     if (!hop_by_hop.is_hop_by_hop(*it)) return true;
@@ -52,7 +41,7 @@ std::string_view via_entry(unsigned http_version) {
 
 }  // namespace
 
-HopByHopFilter::HopByHopFilter(const beast_http::fields& fields) {
+HopByHopFilter::HopByHopFilter(const HeadFields& fields) {
   auto [first, last] = fields.equal_range(beast_http::field::connection);
   for (auto it = first; it != last; ++it) {
     for_each_list_element(it->value(), [this](std::string_view token) {
@@ -66,7 +55,7 @@ HopByHopFilter::HopByHopFilter(const beast_http::fields& fields) {
   }
 }
 
-bool HopByHopFilter::is_hop_by_hop(const beast_http::fields::value_type& field) const {
+bool HopByHopFilter::is_hop_by_hop(const HeadFields::value_type& field) const {
   switch (field.name()) {
     case beast_http::field::connection:
     case beast_http::field::proxy_connection:
@@ -84,8 +73,8 @@ bool HopByHopFilter::is_hop_by_hop(const beast_http::fields::value_type& field) 
   return false;
 }
 
-ForwardingFields forwarding_fields(const beast_http::fields& fields,
-                                   const HopByHopFilter& hop_by_hop, const ForwardingInfo& info) {
+ForwardingFields forwarding_fields(const HeadFields& fields, const HopByHopFilter& hop_by_hop,
+                                   const ForwardingInfo& info) {
   ForwardingFields result;
   result.x_forwarded_for =
       joined_list(fields, hop_by_hop, std::string_view("X-Forwarded-For"), info.client_address);
@@ -98,7 +87,7 @@ ForwardingFields forwarding_fields(const beast_http::fields& fields,
   return result;
 }
 
-std::string appended_via(const beast_http::fields& fields, const HopByHopFilter& hop_by_hop,
+std::string appended_via(const HeadFields& fields, const HopByHopFilter& hop_by_hop,
                          unsigned http_version) {
   return joined_list(fields, hop_by_hop, beast_http::field::via, via_entry(http_version));
 }

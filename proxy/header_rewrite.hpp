@@ -7,7 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/beast/http/fields.hpp>
+#include <boost/container/small_vector.hpp>
+
+#include "proxy/head_fields.hpp"
 
 namespace faultline::proxy {
 
@@ -15,12 +17,13 @@ namespace faultline::proxy {
 // TE, Transfer-Encoding and Upgrade are meant for one hop only.
 class HopByHopFilter {
  public:
-  explicit HopByHopFilter(const boost::beast::http::fields& fields);
+  explicit HopByHopFilter(const HeadFields& fields);
 
-  bool is_hop_by_hop(const boost::beast::http::fields::value_type& field) const;
+  bool is_hop_by_hop(const HeadFields::value_type& field) const;
 
  private:
-  std::vector<std::string_view> named_;  // fields named in Connection (views into `fields`)
+  // Fields named in Connection (views into `fields`); a few, so kept in place.
+  boost::container::small_vector<std::string_view, 4> named_;
 };
 
 struct ForwardingInfo {
@@ -41,11 +44,11 @@ struct ForwardingFields {
   std::string via;
 };
 // Lines the filter drops as hop-by-hop (named in Connection) count as absent.
-ForwardingFields forwarding_fields(const boost::beast::http::fields& fields,
-                                   const HopByHopFilter& hop_by_hop, const ForwardingInfo& info);
+ForwardingFields forwarding_fields(const HeadFields& fields, const HopByHopFilter& hop_by_hop,
+                                   const ForwardingInfo& info);
 
 // Via of a response with "<version> faultline" appended.
-std::string appended_via(const boost::beast::http::fields& fields, const HopByHopFilter& hop_by_hop,
+std::string appended_via(const HeadFields& fields, const HopByHopFilter& hop_by_hop,
                          unsigned http_version);
 
 }  // namespace faultline::proxy

@@ -16,12 +16,10 @@
 #include "http/body_decoder.hpp"
 #include "http/head_parser.hpp"
 #include "proxy/exchange_rules.hpp"
+#include "proxy/head_fields.hpp"
 #include "proxy/request_target.hpp"
 
 namespace faultline::proxy {
-
-using RequestHeader = boost::beast::http::request_header<>;
-using ResponseHeader = boost::beast::http::response_header<>;
 
 // A response head from the upstream (and a chunk-size line or trailer section) may be this
 // large; beyond it the response is refused with a 502, not buffered.

@@ -31,7 +31,7 @@ bool is_framing(beast_http::field name) {
 
 }  // namespace
 
-void write_request_head(const beast_http::request_header<>& head, std::string_view target,
+void write_request_head(const RequestHeader& head, std::string_view target,
                         const ForwardingInfo& forwarding, const Framing& framing,
                         std::string& out) {
   const HopByHopFilter hop_by_hop(head);
@@ -66,7 +66,7 @@ void write_request_head(const beast_http::request_header<>& head, std::string_vi
   out += "\r\n";
 }
 
-void write_response_head(const beast_http::response_header<>& head, const Framing& framing,
+void write_response_head(const ResponseHeader& head, const Framing& framing,
                          ConnectionDirective connection, std::string& out,
                          std::string_view injected) {
   const HopByHopFilter hop_by_hop(head);

@@ -17,18 +17,19 @@
 #include <boost/beast/http/message.hpp>
 
 #include "proxy/exchange_rules.hpp"
+#include "proxy/head_fields.hpp"
 #include "proxy/header_rewrite.hpp"
 
 namespace faultline::proxy {
 
 // "GET /x HTTP/1.1" + the client's end-to-end fields + forwarding fields + framing.
-void write_request_head(const boost::beast::http::request_header<>& head, std::string_view target,
+void write_request_head(const RequestHeader& head, std::string_view target,
                         const ForwardingInfo& forwarding, const Framing& framing, std::string& out);
 
 // "HTTP/1.1 200 OK" (the upstream's reason kept) + end-to-end fields + Via + framing +
 // Connection when the client must be told (close; keep-alive for an HTTP/1.0 client).
 // `injected`, when not empty, is sent as x-faultline-injected (the fault rules applied).
-void write_response_head(const boost::beast::http::response_header<>& head, const Framing& framing,
+void write_response_head(const ResponseHeader& head, const Framing& framing,
                          ConnectionDirective connection, std::string& out,
                          std::string_view injected = {});
 

@@ -4,7 +4,7 @@ namespace faultline::proxy {
 
 namespace beast_http = boost::beast::http;
 
-void apply_modify(const faults::Modify& modify, beast_http::response_header<>& head) {
+void apply_modify(const faults::Modify& modify, ResponseHeader& head) {
   if (modify.status) {
     head.result(static_cast<unsigned>(*modify.status));
     head.reason({});  // the upstream's phrase belonged to its own status

@@ -5,11 +5,12 @@
 #include <boost/beast/http/message.hpp>
 
 #include "faults/actions/modify.hpp"
+#include "proxy/head_fields.hpp"
 
 namespace faultline::proxy {
 
 // Sets the status (with its standard reason phrase), removes then sets fields. The body
 // replacement is the relay's business (it changes the framing).
-void apply_modify(const faults::Modify& modify, boost::beast::http::response_header<>& head);
+void apply_modify(const faults::Modify& modify, ResponseHeader& head);
 
 }  // namespace faultline::proxy

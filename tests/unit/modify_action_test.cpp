@@ -84,7 +84,7 @@ TEST(ModifyAction, LaterRulesWinAndATerminalDropsIt) {
 }
 
 TEST(ModifyAction, RewritesTheResponseHead) {
-  boost::beast::http::response_header<> head;
+  faultline::proxy::ResponseHeader head;
   head.result(200);
   head.reason("Fine");
   head.set("ETag", "\"v1\"");

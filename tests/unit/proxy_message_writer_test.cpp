@@ -83,8 +83,8 @@ WrittenHead read_back(std::string_view wire) {
   return head;
 }
 
-http::request_header<> request_with(Fields fields, unsigned version = 11) {
-  http::request_header<> head;
+RequestHeader request_with(Fields fields, unsigned version = 11) {
+  RequestHeader head;
   head.method(http::verb::get);
   head.target("/");
   head.version(version);
@@ -92,9 +92,9 @@ http::request_header<> request_with(Fields fields, unsigned version = 11) {
   return head;
 }
 
-http::response_header<> response_with(unsigned status, std::string_view reason, Fields fields,
-                                      unsigned version = 11) {
-  http::response_header<> head;
+ResponseHeader response_with(unsigned status, std::string_view reason, Fields fields,
+                             unsigned version = 11) {
+  ResponseHeader head;
   head.result(status);
   head.reason(reason);
   head.version(version);
@@ -109,7 +109,7 @@ Framing sized_body(std::uint64_t content_length) {
   return Framing{false, content_length};
 }
 
-std::string written_request(const http::request_header<>& head,
+std::string written_request(const RequestHeader& head,
                             const ForwardingInfo& forwarding = kFromLoopback,
                             const Framing& framing = {}, std::string_view target = "/") {
   std::string out;
@@ -117,7 +117,7 @@ std::string written_request(const http::request_header<>& head,
   return out;
 }
 
-std::string written_response(const http::response_header<>& head, const Framing& framing = {},
+std::string written_response(const ResponseHeader& head, const Framing& framing = {},
                              ConnectionDirective connection = ConnectionDirective::none) {
   std::string out;
   write_response_head(head, framing, connection, out);
@@ -620,7 +620,7 @@ TEST(ResponseHeadWriter, NextHopParsesTheHeadAndChunkedBody) {
 // ---- The decisions, one by one ----
 
 TEST(HopByHopFilter, NeverTreatsHostOrContentLengthAsHopByHop) {
-  http::fields fields;
+  HeadFields fields;
   fields.insert("Connection", "Host, content-length, X-Hop");
   fields.insert("Host", "h");
   fields.insert("Content-Length", "5");
@@ -633,7 +633,7 @@ TEST(HopByHopFilter, NeverTreatsHostOrContentLengthAsHopByHop) {
 }
 
 TEST(HopByHopFilter, DoesNotMatchAFieldWhoseNameOnlyStartsLikeANamedOne) {
-  http::fields fields;
+  HeadFields fields;
   fields.insert("Connection", "X-Hop");
   fields.insert("X-Hop-Extra", "1");
   fields.insert("X-Ho", "2");
@@ -643,7 +643,7 @@ TEST(HopByHopFilter, DoesNotMatchAFieldWhoseNameOnlyStartsLikeANamedOne) {
 }
 
 TEST(ForwardingFields, LeavesProtoAndHostEmptyToKeepTheClientsOwn) {
-  http::fields fields;
+  HeadFields fields;
   fields.insert("x-forwarded-proto", "https");
   fields.insert("X-FORWARDED-HOST", "public.example");
   const ForwardingFields added = forwarding_fields(fields, HopByHopFilter(fields), kFromLoopback);
@@ -654,7 +654,7 @@ TEST(ForwardingFields, LeavesProtoAndHostEmptyToKeepTheClientsOwn) {
 }
 
 TEST(ForwardingFields, AppendedViaNamesTheGivenVersion) {
-  http::fields fields;
+  HeadFields fields;
   EXPECT_EQ(appended_via(fields, HopByHopFilter(fields), 11), "1.1 faultline");
   EXPECT_EQ(appended_via(fields, HopByHopFilter(fields), 10), "1.0 faultline");
   fields.insert("Via", "1.0 x");
