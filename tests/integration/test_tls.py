@@ -116,6 +116,10 @@ class ListenerTest(TlsTestCase):
         with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as raw:
             with self.assertRaises(ssl.SSLError):
                 context.wrap_socket(raw, server_hostname="localhost")
+        # The client may read the alert before the proxy has counted it.
+        deadline = time.monotonic() + 5
+        while handshake_errors(proxy.admin_port, "client", "alpn") < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.assertEqual(handshake_errors(proxy.admin_port, "client", "alpn"), 1)
 
     def test_faults_act_over_tls(self):

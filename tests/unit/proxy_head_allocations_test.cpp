@@ -14,6 +14,14 @@
 #include "proxy/message_rules.hpp"
 #include "proxy/message_writer.hpp"
 
+// Under a sanitizer its own allocator stands in for operator new (in every form, some of which
+// would pair with ours); there the test is skipped and only the plain build counts.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define FAULTLINE_COUNTING_NEW 0
+#else
+#define FAULTLINE_COUNTING_NEW 1
+#endif
+
 namespace {
 
 thread_local bool counting = false;
@@ -21,6 +29,7 @@ thread_local std::size_t allocations = 0;
 
 }  // namespace
 
+#if FAULTLINE_COUNTING_NEW
 void* operator new(std::size_t size) {
   if (counting) ++allocations;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
@@ -32,6 +41,7 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, std::size_t) noexcept {
   std::free(p);
 }
+#endif
 
 namespace faultline::proxy {
 namespace {
@@ -61,6 +71,7 @@ void one_exchange(std::string_view text, std::string& upstream_head, std::string
 }
 
 std::size_t allocations_per_warm_exchange(std::string_view request) {
+  if (!FAULTLINE_COUNTING_NEW) return 0;
   std::string upstream_head, client_head;
   one_exchange(request, upstream_head, client_head);  // warm: buffers grow, blocks are kept
   counting = true;
@@ -72,15 +83,18 @@ std::size_t allocations_per_warm_exchange(std::string_view request) {
 }
 
 TEST(HeadAllocations, AWarmWorkerAdmitsAndWritesAPlainExchangeWithoutAllocating) {
+  if (!FAULTLINE_COUNTING_NEW) GTEST_SKIP() << "a sanitizer's allocator stands in for operator new";
   EXPECT_EQ(allocations_per_warm_exchange(kShortRequest), 0u);
 }
 
 TEST(HeadAllocations, ALongHostAndTargetCostOnlyTheirCopies) {
+  if (!FAULTLINE_COUNTING_NEW) GTEST_SKIP() << "a sanitizer's allocator stands in for operator new";
   EXPECT_EQ(allocations_per_warm_exchange(kLongRequest), 3u);
 }
 
 // The counter itself works: a test that could not fail would prove nothing.
 TEST(HeadAllocations, TheCounterSeesAnAllocation) {
+  if (!FAULTLINE_COUNTING_NEW) GTEST_SKIP() << "a sanitizer's allocator stands in for operator new";
   counting = true;
   allocations = 0;
   auto* p = new std::string(100, 'x');
