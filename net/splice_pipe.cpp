@@ -35,7 +35,7 @@ SplicePipe::~SplicePipe() {
 
 SplicePipe::Result SplicePipe::fill(int from, std::size_t max) {
   const std::size_t want = std::min(max, room());
-  // SPLICE_F_NONBLOCK makes the socket side non-blocking too (tcp_splice_read honours it).
+  // Non-blocking on both ends: the pipe is O_NONBLOCK, the socket must be too (see drain).
   const ssize_t n =
       ::splice(from, nullptr, write_end_, nullptr, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
   if (n < 0) return {last_error(), 0};
