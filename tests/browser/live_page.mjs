@@ -34,6 +34,8 @@ try {
   await until('the page to say "live"', async () =>
     (await page.textContent('#connection')) === 'live', 10000);
   await page.waitForSelector(`${panel} [data-stat="rate"]`, { timeout: 10000 });
+  // A rate needs two scrapes with traffic between them: until then the page shows "—".
+  await until('a first rate', async () => !Number.isNaN(Number(await stat('rate'))), 10000);
 
   // The numbers move while load runs.
   const samples = [];
