@@ -41,9 +41,11 @@ class MonitorTest(BenchTestCase):
         self.assertGreater(samples[-1]["open_fds"], 3)
         # At the last sample the run's 64 client connections may all still be open.
         self.assertLessEqual(samples[-1]["open_fds"], fds + 64)
+        # CPU time counts in clock ticks (10 ms): at 400 req/s the proxy can use less than a
+        # tick in one second, so a single interval may read 0; the whole run may not (above).
         for interval in report["intervals"]:
             figures = interval["monitor"]
-            self.assertGreater(figures["cpu_percent"], 0, interval)
+            self.assertGreaterEqual(figures["cpu_percent"], 0, interval)
             self.assertLess(figures["cpu_percent"], 100 * os.cpu_count() + 10)
             self.assertGreater(figures["resident_bytes"], 1 << 20)
         stage = report["stages"][0]["monitor"]
