@@ -35,7 +35,10 @@ try {
     (await page.textContent('#connection')) === 'live', 10000);
   await page.waitForSelector(`${panel} [data-stat="rate"]`, { timeout: 10000 });
   // A rate needs two scrapes with traffic between them: until then the page shows "—".
-  await until('a first rate', async () => !Number.isNaN(Number(await stat('rate'))), 10000);
+  await until('a first rate', async () => {
+    const rate = (await stat('rate')).trim();
+    return rate !== '' && !Number.isNaN(Number(rate));
+  }, 10000);
 
   // The numbers move while load runs.
   const samples = [];
