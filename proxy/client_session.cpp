@@ -51,6 +51,15 @@ class FaultInProgress {
   FaultRuntime& runtime_;
 };
 
+std::string head_too_large(std::size_t max_header_bytes) {
+  return "request header larger than max_header_bytes (" + std::to_string(max_header_bytes) + ")";
+}
+
+std::string no_route(const RequestAdmission& admission) {
+  return "no route for host '" + admission.host.substr(0, 64) + "' and path '" +
+         admission.target->path.substr(0, 64) + "'";
+}
+
 }  // namespace
 
 ClientSession::ClientSession(WorkerState& worker, tcp::socket socket)
@@ -79,7 +88,11 @@ asio::awaitable<void> ClientSession::run() {
   if (tls_) open = co_await handshake(*tls_);
   for (bool first = true; open; first = false) {
     if (!co_await wait_for_request_bytes(first)) break;
-    if (!co_await serve_one() || worker_.draining) break;
+    const bool keep_open = co_await serve_one();
+    upstream_head_.reset();
+    admission_.reset();
+    request_.reset();  // an idle connection holds no snapshot
+    if (!keep_open || worker_.draining) break;
   }
   error_code ignored;
   client_.shutdown();
@@ -147,9 +160,12 @@ asio::awaitable<bool> ClientSession::wait_for_request_bytes(bool first) {
   co_return true;
 }
 
-// Serves one request; returns whether the connection stays open for another.
+// Serves one request; returns whether the connection stays open for another. The request
+// and its head live in the session (request_, admission_), and the steps without a wait are
+// plain functions: a coroutine's locals all go into its frame, and Asio recycles frames of
+// at most 1020 bytes, so a larger one would cost a malloc per request.
 asio::awaitable<bool> ClientSession::serve_one() {
-  RequestContext request(worker_);
+  RequestContext& request = request_.emplace(worker_);
   const auto& server = request.snapshot->config->server;
 
   // Read the request head, strictly (http/head_parser.hpp): a refused head is answered
@@ -157,16 +173,50 @@ asio::awaitable<bool> ClientSession::serve_one() {
   const HeadRead read = co_await read_head(client_, buffer_, server.max_header_bytes,
                                            slot_.client_read_deadline, head_deadline_);
   if (read.too_large) {
-    co_return co_await reply_locally(request, 431,
-                                     "request header larger than max_header_bytes (" +
-                                         std::to_string(server.max_header_bytes) + ")",
-                                     false);
+    co_return co_await reply_locally(request, 431, head_too_large(server.max_header_bytes), false);
   }
   if (read.error) co_return false;  // timed out or gone: nobody to answer
-  const std::string_view head_text(static_cast<const char*>(buffer_.data().data()), read.size);
-  RequestAdmission admission =
-      admit_request_head(head_text, server.max_header_bytes, server.max_body_bytes);
-  buffer_.consume(read.size);  // the admission holds copies: the head's bytes may go
+  RequestAdmission& admission = admit(request, read.size);
+  if (admission.refusal) {
+    co_await reply_locally(request, admission.refusal->status, std::move(admission.refusal->reason),
+                           false);
+    co_return false;
+  }
+
+  // Route.
+  const config::RouteConfig* route =
+      request.snapshot->routes.match(admission.host, admission.target->path);
+  if (route == nullptr) {
+    co_return co_await reply_locally(request, 404, no_route(admission),
+                                     admission.keep_alive && admission.body.done());
+  }
+  const std::size_t route_index = enter_route(request, *route);
+  const metrics::InflightScope inflight(*request.route_metrics, worker_.index);
+
+  // Decide, then do: the plan is a plain value; the stages below execute it.
+  decide_faults(request, *route, *admission.head, admission.host);
+  std::optional<FaultInProgress> fault_in_progress;
+  if (begin_faults(request, route_index)) fault_in_progress.emplace(*worker_.faults);
+
+  // Request-phase faults.
+  if (request.plan.request_delay.count() > 0) co_await wait_on_purpose(request.plan.request_delay);
+  if (request.plan.terminal) {
+    co_return co_await execute_terminal(request, admission.keep_alive && admission.body.done());
+  }
+
+  // Exchange with the upstream; the response-phase faults act inside it.
+  write_upstream_head(*route, admission);
+  co_return co_await forward(request,
+                             ForwardPlan{*route, route_index, *admission.head, admission.body,
+                                         admission.keep_alive, !admission.body.done()});
+}
+
+RequestAdmission& ClientSession::admit(RequestContext& request, std::size_t head_size) {
+  const auto& server = request.snapshot->config->server;
+  const std::string_view text(static_cast<const char*>(buffer_.data().data()), head_size);
+  RequestAdmission& admission =
+      admission_.emplace(admit_request_head(text, server.max_header_bytes, server.max_body_bytes));
+  buffer_.consume(head_size);  // the admission holds copies: the head's bytes may go
   if (admission.head) {
     request.client_version = admission.head->version();
     request.head_request = admission.head->method() == beast_http::verb::head;
@@ -174,63 +224,43 @@ asio::awaitable<bool> ClientSession::serve_one() {
     request.path =
         admission.target ? admission.target->path : std::string(admission.head->target());
   }
-  if (admission.refusal) {
-    co_await reply_locally(request, admission.refusal->status, std::move(admission.refusal->reason),
-                           false);
-    co_return false;
+  return admission;
+}
+
+std::size_t ClientSession::enter_route(RequestContext& request, const config::RouteConfig& route) {
+  request.route_name = route.name;
+  const auto index = static_cast<std::size_t>(&route - request.snapshot->config->routes.data());
+  request.route_metrics = request.snapshot->route_metrics[index];
+  return index;
+}
+
+// Whether the request carries faults and got a place under max_active_faults (the caller
+// then holds it with a FaultInProgress); over the limit the request passes unharmed.
+bool ClientSession::begin_faults(RequestContext& request, std::size_t route_index) {
+  if (request.plan.empty()) return false;
+  if (!worker_.faults->begin_fault()) {
+    request.plan = {};
+    return false;
   }
+  request.outcome = metrics::Outcome::injected;
+  request.injected = request.plan.injected_header();
+  for (const auto& applied : request.plan.applied) {
+    request.snapshot->fault_counter(route_index, applied.rule, applied.kind).add(worker_.index);
+  }
+  return true;
+}
+
+void ClientSession::write_upstream_head(const config::RouteConfig& route,
+                                        const RequestAdmission& admission) {
   const RequestHeader& head = *admission.head;
-  const auto& target = admission.target;
-  const std::string& host = admission.host;
-  const bool client_keep_alive = admission.keep_alive;
-  http::BodyDecoder& body = admission.body;
-
-  // Route.
-  const config::RouteConfig* route = request.snapshot->routes.match(host, target->path);
-  if (route == nullptr) {
-    co_return co_await reply_locally(request, 404,
-                                     "no route for host '" + host.substr(0, 64) + "' and path '" +
-                                         target->path.substr(0, 64) + "'",
-                                     client_keep_alive && body.done());
-  }
-  request.route_name = route->name;
-  const auto route_index =
-      static_cast<std::size_t>(route - request.snapshot->config->routes.data());
-  request.route_metrics = request.snapshot->route_metrics[route_index];
-  const metrics::InflightScope inflight(*request.route_metrics, worker_.index);
-
-  // Decide, then do: the plan is a plain value; the stages below execute it.
-  decide_faults(request, *route, head, host);
-  std::optional<FaultInProgress> fault_in_progress;
-  if (!request.plan.empty()) {
-    if (worker_.faults->begin_fault()) {
-      fault_in_progress.emplace(*worker_.faults);
-      request.outcome = metrics::Outcome::injected;
-      request.injected = request.plan.injected_header();
-      for (const auto& applied : request.plan.applied) {
-        request.snapshot->fault_counter(route_index, applied.rule, applied.kind).add(worker_.index);
-      }
-    } else {
-      request.plan = {};  // max_active_faults reached: this request passes unharmed
-    }
-  }
-
-  // Request-phase faults.
-  if (request.plan.request_delay.count() > 0) co_await wait_on_purpose(request.plan.request_delay);
-  if (request.plan.terminal) {
-    co_return co_await execute_terminal(request, client_keep_alive && body.done());
-  }
-
-  // Exchange with the upstream; the response-phase faults act inside it.
   const std::string upstream_authority =
-      host.empty() ? route->upstream.host + ":" + std::to_string(route->upstream.port)
-                   : std::string();
-  const ForwardingInfo forwarding{
-      client_address_, host, head.version(),
-      host.empty() ? std::string_view(upstream_authority) : std::string_view(host)};
-  write_request_head(head, target->origin_form, forwarding, admission.framing, request_head_);
-  co_return co_await forward(
-      request, ForwardPlan{*route, route_index, head, body, client_keep_alive, !body.done()});
+      admission.host.empty() ? route.upstream.host + ":" + std::to_string(route.upstream.port)
+                             : std::string();
+  const ForwardingInfo forwarding{client_address_, admission.host, head.version(),
+                                  admission.host.empty() ? std::string_view(upstream_authority)
+                                                         : std::string_view(admission.host)};
+  write_request_head(head, admission.target->origin_form, forwarding, admission.framing,
+                     request_head_);
 }
 
 // The active profile's rules, plus those the request's headers force when header_control

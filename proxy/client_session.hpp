@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -29,6 +30,7 @@
 
 namespace faultline::net {
 struct ServerTls;
+class SplicePipe;
 }  // namespace faultline::net
 
 namespace faultline::config {
@@ -102,6 +104,10 @@ class ClientSession {
   boost::asio::awaitable<bool> handshake(const net::ServerTls& tls);
   boost::asio::awaitable<bool> wait_for_request_bytes(bool first);
   boost::asio::awaitable<bool> serve_one();
+  RequestAdmission& admit(RequestContext& request, std::size_t head_size);
+  std::size_t enter_route(RequestContext& request, const config::RouteConfig& route);
+  bool begin_faults(RequestContext& request, std::size_t route_index);
+  void write_upstream_head(const config::RouteConfig& route, const RequestAdmission& admission);
   void decide_faults(RequestContext& request, const config::RouteConfig& route,
                      const RequestHeader& head, std::string_view host);
   boost::asio::awaitable<bool> reply_locally(RequestContext& request, unsigned status,
@@ -115,28 +121,45 @@ class ClientSession {
 
   // upstream_exchange.cpp: forwarding, with retries of stale keep-alive connections.
   boost::asio::awaitable<bool> forward(RequestContext& request, const ForwardPlan& forward);
+  boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> connect(RequestContext& request,
+                                                                      const ForwardPlan& forward,
+                                                                      bool& keep_open);
+  void account(RequestContext& request, const RequestBodyResult& body,
+               const ResponseResult& response, Clock::time_point upstream_started);
+  boost::asio::awaitable<bool> reply_upstream_failure(RequestContext& request,
+                                                      const config::RouteConfig& route,
+                                                      UpstreamFailure failure,
+                                                      std::string_view detail, bool keep_alive);
   boost::asio::awaitable<bool> answer_failed_exchange(RequestContext& request,
                                                       const ForwardPlan& forward,
                                                       const RequestBodyResult& body,
                                                       const ResponseResult& response,
                                                       bool upstream_timed_out);
-  boost::asio::awaitable<RequestBodyResult> relay_request_body(RequestContext& request,
-                                                               const ForwardPlan& forward,
-                                                               UpstreamConnection& upstream,
-                                                               ExchangeState& exchange);
+  // The two halves of an exchange write their outcome into `result` (the caller's: a
+  // result returned by value would be one more copy in each frame).
+  boost::asio::awaitable<void> relay_request_body(RequestContext& request,
+                                                  const ForwardPlan& forward,
+                                                  UpstreamConnection& upstream,
+                                                  ExchangeState& exchange,
+                                                  RequestBodyResult& result);
 
   // response_relay.cpp: the response, head first, body as it arrives.
-  boost::asio::awaitable<ResponseResult> relay_response(RequestContext& request,
-                                                        const ForwardPlan& forward,
-                                                        UpstreamConnection& upstream,
-                                                        ExchangeState& exchange);
+  boost::asio::awaitable<void> relay_response(RequestContext& request, const ForwardPlan& forward,
+                                              UpstreamConnection& upstream, ExchangeState& exchange,
+                                              ResponseResult& result);
   boost::asio::awaitable<bool> forward_interim_responses(RequestContext& request,
                                                          const config::RouteConfig& route,
                                                          UpstreamConnection& upstream,
                                                          UpstreamHead& final_head,
                                                          ResponseResult& result);
-  ResponseResult finish_response(ResponseResult result, ExchangeState& exchange,
-                                 UpstreamConnection& upstream);
+  boost::asio::awaitable<bool> splice_response_body(const config::RouteConfig& route,
+                                                    UpstreamConnection& upstream,
+                                                    std::unique_ptr<net::SplicePipe>& pipe,
+                                                    http::BodyDecoder& decoder,
+                                                    ExchangeState& exchange,
+                                                    ResponseResult& result);
+  void finish_response(ResponseResult& result, ExchangeState& exchange,
+                       UpstreamConnection& upstream);
 
   WorkerState& worker_;
   net::ByteStream client_;                     // TLS when the listener has a certificate
@@ -145,6 +168,10 @@ class ClientSession {
   SessionSlot slot_;
   std::string client_address_;
   std::string request_head_, response_head_;  // serialized heads, reused across requests
+  // The request being served and its admitted head, from serve_one's start to its end.
+  std::optional<RequestContext> request_;
+  std::optional<RequestAdmission> admission_;
+  std::optional<UpstreamHead> upstream_head_;  // the response's, from relay_response's start
   // When the head being read must be complete: header_timeout from the connection's
   // start, or from the first byte of a keep-alive request.
   Clock::time_point head_deadline_;

@@ -61,14 +61,14 @@ asio::awaitable<bool> ClientSession::forward_interim_responses(RequestContext& r
   }
 }
 
-asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& request,
-                                                              const ForwardPlan& forward,
-                                                              UpstreamConnection& upstream,
-                                                              ExchangeState& exchange) {
+asio::awaitable<void> ClientSession::relay_response(RequestContext& request,
+                                                    const ForwardPlan& forward,
+                                                    UpstreamConnection& upstream,
+                                                    ExchangeState& exchange,
+                                                    ResponseResult& result) {
   const config::RouteConfig& route = forward.route;
   const faults::FaultPlan& plan = request.plan;
-  ResponseResult result;
-  UpstreamHead upstream_head;
+  UpstreamHead& upstream_head = upstream_head_.emplace();
   if (!co_await forward_interim_responses(request, route, upstream, upstream_head, result)) {
     if (result.upstream_error && exchange.request_failed) {
       result.upstream_error = asio::error::operation_aborted;
@@ -130,21 +130,9 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
       }
       if (spliceable && upstream.buffer.size() == 0) {
         if (auto pipe = worker_.pipes.take()) {
-          const std::uint64_t length = decoder.remaining();
-          const SplicedBody moved = co_await splice_body(
-              upstream.stream, client_, *pipe, length, slot_.upstream_read_deadline,
-              slot_.client_write_deadline, route.request_timeout);
-          worker_.pipes.give_back(std::move(pipe));
-          result.bytes += moved.bytes;
-          if (moved.read_error || moved.write_error) {
-            result.upstream_error = exchange.request_failed && moved.read_error
-                                        ? asio::error::operation_aborted
-                                        : moved.read_error;
-            result.client_error = moved.write_error;
+          if (!co_await splice_response_body(route, upstream, pipe, decoder, exchange, result)) {
             co_return finish_response(result, exchange, upstream);
           }
-          decoder.skip(length);
-          result.upstream_done = moved.source_done;
           break;
         }
       }
@@ -216,16 +204,41 @@ asio::awaitable<ResponseResult> ClientSession::relay_response(RequestContext& re
   co_return finish_response(result, exchange, upstream);
 }
 
+// The rest of a sized body, from socket to socket inside the kernel; false when either
+// side failed (`result` says which).
+asio::awaitable<bool> ClientSession::splice_response_body(const config::RouteConfig& route,
+                                                          UpstreamConnection& upstream,
+                                                          std::unique_ptr<net::SplicePipe>& pipe,
+                                                          http::BodyDecoder& decoder,
+                                                          ExchangeState& exchange,
+                                                          ResponseResult& result) {
+  const std::uint64_t length = decoder.remaining();
+  const SplicedBody moved =
+      co_await splice_body(upstream.stream, client_, *pipe, length, slot_.upstream_read_deadline,
+                           slot_.client_write_deadline, route.request_timeout);
+  worker_.pipes.give_back(std::move(pipe));
+  result.bytes += moved.bytes;
+  if (moved.read_error || moved.write_error) {
+    result.upstream_error = exchange.request_failed && moved.read_error
+                                ? asio::error::operation_aborted
+                                : moved.read_error;
+    result.client_error = moved.write_error;
+    co_return false;
+  }
+  decoder.skip(length);
+  result.upstream_done = moved.source_done;
+  co_return true;
+}
+
 // The response half is over: whatever the request half is still waiting for (more body
 // from the client, room at the upstream) will not be needed.
-ResponseResult ClientSession::finish_response(ResponseResult result, ExchangeState& exchange,
-                                              UpstreamConnection& upstream) {
+void ClientSession::finish_response(ResponseResult& result, ExchangeState& exchange,
+                                    UpstreamConnection& upstream) {
   exchange.response_finished = true;
   error_code ignored;
   client_.socket().cancel(ignored);
   upstream.stream.socket().cancel(ignored);
   if (result.upstream_done == Clock::time_point{}) result.upstream_done = Clock::now();
-  return result;
 }
 
 }  // namespace faultline::proxy

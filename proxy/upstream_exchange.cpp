@@ -69,27 +69,9 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
         attempt < kMaxAttempts ? pool.take_idle(forward.has_body) : nullptr;
     const Clock::time_point upstream_started = Clock::now();
     if (!upstream) {
-      auto connected = co_await connect_upstream(route, slot_);
-      if (connected.error) {
-        const bool timed_out = connected.error == asio::error::timed_out;
-        const auto failure = timed_out               ? UpstreamFailure::connect_timeout
-                             : connected.tls_failure ? UpstreamFailure::tls_handshake
-                                                     : UpstreamFailure::connect;
-        if (connected.tls_failure) {
-          worker_.metrics->tls().record_handshake_error(metrics::Side::upstream,
-                                                        connected.tls_failure->reason);
-        }
-        auto answer = answer_upstream_failure(
-            failure, route.upstream.url,
-            connected.tls_failure ? connected.tls_failure->message : connected.error.message());
-        request.count_upstream_error(answer.metric);
-        co_return co_await reply_locally(request, answer.status, answer.reason,
-                                         forward.client_keep_alive && !forward.has_body);
-      }
-      upstream = std::move(connected.connection);
-      upstream->metrics = worker_.metrics;
-      upstream->worker = worker_.index;
-      worker_.metrics->connections_add(worker_.index, metrics::Side::upstream, +1);
+      bool keep_open = false;
+      upstream = co_await connect(request, forward, keep_open);
+      if (!upstream) co_return keep_open;  // the failure is answered (a 502 or 504)
     }
     UpstreamWatch upstream_watch(slot_, upstream->stream.socket());
 
@@ -101,22 +83,19 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
     if (send_error) {
       if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
       const error_code cause = slot_.upstream_expired ? asio::error::timed_out : send_error;
-      auto answer =
-          answer_upstream_failure(classify(cause, false), route.upstream.url, cause.message());
-      request.count_upstream_error(answer.metric);
-      co_return co_await reply_locally(request, answer.status, answer.reason, false);
+      co_return co_await reply_upstream_failure(request, route, classify(cause, false),
+                                                cause.message(), false);
     }
 
     RequestBodyResult body;
     ResponseResult response;
     ExchangeState exchange;
     if (forward.has_body) {
-      std::tie(body, response) =
-          co_await (relay_request_body(request, forward, *upstream, exchange) &&
-                    relay_response(request, forward, *upstream, exchange));
+      co_await (relay_request_body(request, forward, *upstream, exchange, body) &&
+                relay_response(request, forward, *upstream, exchange, response));
     } else {
       body.complete = true;
-      response = co_await relay_response(request, forward, *upstream, exchange);
+      co_await relay_response(request, forward, *upstream, exchange, response);
     }
 
     const AttemptOutcome outcome{upstream->reused, response.upstream_header_received,
@@ -125,21 +104,7 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
                                  is_upstream_close(response.upstream_error)};
     if (may_retry(outcome, attempt)) continue;  // the upstream closed an idle connection
 
-    request.log.upstream_ms = milliseconds_between(
-        upstream_started + response.injected_wait,
-        response.upstream_done == Clock::time_point{} ? Clock::now() : response.upstream_done);
-    request.log.bytes_in = body.bytes;
-    request.log.bytes_out = response.bytes;
-    request.log.status = response.status;
-    request.count_bytes(metrics::Side::client, metrics::Direction::in, body.bytes);
-    request.count_bytes(metrics::Side::upstream, metrics::Direction::out,
-                        request_head_.size() + body.bytes);
-    request.count_bytes(metrics::Side::upstream, metrics::Direction::in, response.bytes);
-    request.count_bytes(metrics::Side::client, metrics::Direction::out, response.bytes);
-    if (response.upstream_header_received) {
-      request.upstream_duration = std::chrono::duration_cast<std::chrono::nanoseconds>(
-          response.upstream_done - upstream_started - response.injected_wait);
-    }
+    account(request, body, response, upstream_started);
 
     const bool upstream_timed_out = slot_.upstream_expired;
     upstream_watch.release();
@@ -153,6 +118,64 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
     co_return response.complete&& body.complete && !response.close_client &&
         forward.client_keep_alive && !worker_.draining;
   }
+}
+
+// A new connection to the route's upstream; nullptr once its failure has been answered
+// (`keep_open`: whether the client's connection stays open after that answer).
+asio::awaitable<std::unique_ptr<UpstreamConnection>> ClientSession::connect(
+    RequestContext& request, const ForwardPlan& forward, bool& keep_open) {
+  ConnectResult connected = co_await connect_upstream(forward.route, slot_);
+  if (connected.error) {
+    const bool timed_out = connected.error == asio::error::timed_out;
+    const auto failure = timed_out               ? UpstreamFailure::connect_timeout
+                         : connected.tls_failure ? UpstreamFailure::tls_handshake
+                                                 : UpstreamFailure::connect;
+    if (connected.tls_failure) {
+      worker_.metrics->tls().record_handshake_error(metrics::Side::upstream,
+                                                    connected.tls_failure->reason);
+    }
+    // Named, not a conditional inside the co_await: GCC 12 destroys such a temporary twice.
+    const std::string detail =
+        connected.tls_failure ? connected.tls_failure->message : connected.error.message();
+    keep_open = co_await reply_upstream_failure(request, forward.route, failure, detail,
+                                                forward.client_keep_alive && !forward.has_body);
+    co_return nullptr;
+  }
+  connected.connection->metrics = worker_.metrics;
+  connected.connection->worker = worker_.index;
+  worker_.metrics->connections_add(worker_.index, metrics::Side::upstream, +1);
+  co_return std::move(connected.connection);
+}
+
+// The exchange's figures, for the access log and the metrics.
+void ClientSession::account(RequestContext& request, const RequestBodyResult& body,
+                            const ResponseResult& response, Clock::time_point upstream_started) {
+  request.log.upstream_ms = milliseconds_between(
+      upstream_started + response.injected_wait,
+      response.upstream_done == Clock::time_point{} ? Clock::now() : response.upstream_done);
+  request.log.bytes_in = body.bytes;
+  request.log.bytes_out = response.bytes;
+  request.log.status = response.status;
+  request.count_bytes(metrics::Side::client, metrics::Direction::in, body.bytes);
+  request.count_bytes(metrics::Side::upstream, metrics::Direction::out,
+                      request_head_.size() + body.bytes);
+  request.count_bytes(metrics::Side::upstream, metrics::Direction::in, response.bytes);
+  request.count_bytes(metrics::Side::client, metrics::Direction::out, response.bytes);
+  if (response.upstream_header_received) {
+    request.upstream_duration = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        response.upstream_done - upstream_started - response.injected_wait);
+  }
+}
+
+// faultline answers for the upstream: the status, reason and metric of `failure`.
+asio::awaitable<bool> ClientSession::reply_upstream_failure(RequestContext& request,
+                                                            const config::RouteConfig& route,
+                                                            UpstreamFailure failure,
+                                                            std::string_view detail,
+                                                            bool keep_alive) {
+  FailureAnswer answer = answer_upstream_failure(failure, route.upstream.url, detail);
+  request.count_upstream_error(answer.metric);
+  co_return co_await reply_locally(request, answer.status, std::move(answer.reason), keep_alive);
 }
 
 // Nothing of the response reached the client: answer for the upstream, or for the
@@ -182,11 +205,9 @@ asio::awaitable<bool> ClientSession::answer_failed_exchange(RequestContext& requ
     co_return false;
   }
   if (!response.protocol_error.empty()) {
-    auto answer = answer_upstream_failure(UpstreamFailure::protocol, forward.route.upstream.url,
-                                          response.protocol_error);
-    request.count_upstream_error(answer.metric);
-    co_return co_await reply_locally(request, answer.status, answer.reason,
-                                     forward.client_keep_alive && forward.body.done());
+    co_return co_await reply_upstream_failure(request, forward.route, UpstreamFailure::protocol,
+                                              response.protocol_error,
+                                              forward.client_keep_alive && forward.body.done());
   }
   error_code cause = response.upstream_error ? response.upstream_error : body.upstream_error;
   if (!cause) cause = asio::error::connection_aborted;
@@ -196,25 +217,22 @@ asio::awaitable<bool> ClientSession::answer_failed_exchange(RequestContext& requ
     // refusal (certificate required, bad certificate) arrives as the response.
     const net::TlsFailure failure = net::describe_tls_failure(cause, nullptr, false);
     worker_.metrics->tls().record_handshake_error(metrics::Side::upstream, failure.reason);
-    auto answer = answer_upstream_failure(UpstreamFailure::tls_handshake,
-                                          forward.route.upstream.url, failure.message);
-    request.count_upstream_error(answer.metric);
-    co_return co_await reply_locally(request, answer.status, answer.reason, false);
+    co_return co_await reply_upstream_failure(
+        request, forward.route, UpstreamFailure::tls_handshake, failure.message, false);
   }
-  auto answer = answer_upstream_failure(classify(cause, response.upstream_header_received),
-                                        forward.route.upstream.url, cause.message());
-  request.count_upstream_error(answer.metric);
   const bool keep = forward.client_keep_alive && forward.body.done() && !body.client_error;
-  co_return co_await reply_locally(request, answer.status, answer.reason, keep);
+  co_return co_await reply_upstream_failure(request, forward.route,
+                                            classify(cause, response.upstream_header_received),
+                                            cause.message(), keep);
 }
 
 // Request body: client -> upstream, each piece as soon as it is read. request_timeout
 // bounds each read and each write (a stall), never the whole upload.
-asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestContext& request,
-                                                                     const ForwardPlan& forward,
-                                                                     UpstreamConnection& upstream,
-                                                                     ExchangeState& exchange) {
-  RequestBodyResult result;
+asio::awaitable<void> ClientSession::relay_request_body(RequestContext& request,
+                                                        const ForwardPlan& forward,
+                                                        UpstreamConnection& upstream,
+                                                        ExchangeState& exchange,
+                                                        RequestBodyResult& result) {
   BorrowedBuffer piece(worker_.buffers);
   BodyFramer framer(forward.body.framing() == http::BodyFraming::chunked);
   const auto timeout = forward.route.request_timeout;
@@ -233,16 +251,16 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
             slot_.upstream_write_deadline, timeout, &slot_.upstream_read_deadline);
         worker_.pipes.give_back(std::move(pipe));
         result.bytes += moved.bytes;
-        if (exchange.response_finished) co_return result;
+        if (exchange.response_finished) co_return;
         if (moved.read_error) {
           result.client_error = moved.read_error;
           exchange.request_failed = true;
           error_code ignored;
           upstream.stream.socket().close(ignored);  // the upstream must not see half a request
-          co_return result;
+          co_return;
         }
         result.upstream_error = moved.write_error;
-        if (moved.write_error) co_return result;
+        if (moved.write_error) co_return;
         forward.body.skip(length);
         break;
       }
@@ -250,7 +268,7 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
     const BodyPiece read =
         co_await read_body_piece(client_, buffer_, forward.body, piece, RelayBuffers::kSize,
                                  slot_.client_read_deadline, timeout);
-    if (exchange.response_finished) co_return result;
+    if (exchange.response_finished) co_return;
     auto refusal = refuse_request_body(read.framing_error, result.bytes, read.size, max_body);
     if (read.error || refusal) {
       result.client_error = read.error;
@@ -261,7 +279,7 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
       exchange.request_failed = true;
       error_code ignored;
       upstream.stream.socket().close(ignored);  // the upstream must not see half a request
-      co_return result;
+      co_return;
     }
     const std::string_view received(read.data, read.size);
     last = read.last;
@@ -280,15 +298,14 @@ asio::awaitable<RequestBodyResult> ClientSession::relay_request_body(RequestCont
     if (slot_.upstream_read_deadline != Clock::time_point::max()) {
       slot_.upstream_read_deadline = Clock::now() + timeout;
     }
-    if (exchange.response_finished) co_return result;
+    if (exchange.response_finished) co_return;
     if (wec) {
       // The upstream stopped reading; its response (if any) is still relayed.
       result.upstream_error = wec;
-      co_return result;
+      co_return;
     }
   }
   result.complete = true;
-  co_return result;
 }
 
 }  // namespace faultline::proxy
