@@ -102,8 +102,7 @@ for size in $SIZES; do
   path=/
   [[ $size == 64k ]] && path=/bytes/65536
   for c in $CONNECTION_SET; do
-    threads=1
-    read -r allocations requests < <(measured_run "$size-c$c" -t "$threads" -c "$c" -d "$DURATION" \
+    read -r allocations requests < <(measured_run "$size-c$c" -t 1 -c "$c" -d "$DURATION" \
       --latency "http://127.0.0.1:$P_FL$path")
     per=$(awk -v a="$allocations" -v b="$BASE_ALLOCATIONS" -v r="$requests" \
       'BEGIN { printf "%.3f", (a - b) / r }')

@@ -154,7 +154,7 @@ class ClientSession {
                                                          ResponseResult& result);
   boost::asio::awaitable<bool> splice_response_body(const config::RouteConfig& route,
                                                     UpstreamConnection& upstream,
-                                                    std::unique_ptr<net::SplicePipe>& pipe,
+                                                    std::unique_ptr<net::SplicePipe> pipe,
                                                     http::BodyDecoder& decoder,
                                                     ExchangeState& exchange,
                                                     ResponseResult& result);

@@ -130,7 +130,8 @@ asio::awaitable<void> ClientSession::relay_response(RequestContext& request,
       }
       if (spliceable && upstream.buffer.size() == 0) {
         if (auto pipe = worker_.pipes.take()) {
-          if (!co_await splice_response_body(route, upstream, pipe, decoder, exchange, result)) {
+          if (!co_await splice_response_body(route, upstream, std::move(pipe), decoder, exchange,
+                                             result)) {
             co_return finish_response(result, exchange, upstream);
           }
           break;
@@ -208,7 +209,7 @@ asio::awaitable<void> ClientSession::relay_response(RequestContext& request,
 // side failed (`result` says which).
 asio::awaitable<bool> ClientSession::splice_response_body(const config::RouteConfig& route,
                                                           UpstreamConnection& upstream,
-                                                          std::unique_ptr<net::SplicePipe>& pipe,
+                                                          std::unique_ptr<net::SplicePipe> pipe,
                                                           http::BodyDecoder& decoder,
                                                           ExchangeState& exchange,
                                                           ResponseResult& result) {
