@@ -84,7 +84,9 @@ measured_run() {
     wrk "$@" >"$TMP/wrk-$label.txt" 2>&1 || die "wrk failed: $(tail -n 3 "$TMP/wrk-$label.txt")"
     requests=$(parse_wrk "$TMP/wrk-$label.txt" | awk '{ print $4 }')
   fi
-  kill -TERM "$(pgrep -P "$pid" -x faultline || echo "$pid")" 2>/dev/null || true
+  # heaptrack is a script: stop the binary it runs (a process name is at most 15 characters).
+  kill -TERM "$(pgrep -P "$pid" -x "$(basename "$FAULTLINE_BIN" | cut -c 1-15)" || echo "$pid")" \
+    2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   forget_pid "$pid"
   local allocations

@@ -28,8 +28,8 @@ asio::awaitable<SplicedBody> splice_body(net::ByteStream& from, net::ByteStream&
       left -= n;
       if (left == 0) result.source_done = Clock::now();
       if (ec == asio::error::would_block && pipe.held() == 0) {
-        auto [wait_error] = co_await timed(read_deadline, timeout,
-                                           from.socket().async_wait(Socket::wait_read, nothrow));
+        auto [wait_error] = co_await OperationDeadline(read_deadline, timeout)
+                                .around(from.socket().async_wait(Socket::wait_read, nothrow));
         if (wait_error) {
           result.read_error = wait_error;
           co_return result;
@@ -45,8 +45,8 @@ asio::awaitable<SplicedBody> splice_body(net::ByteStream& from, net::ByteStream&
     auto [ec, n] = pipe.drain(to.socket().native_handle());
     result.bytes += n;
     if (ec == asio::error::would_block) {
-      auto [wait_error] = co_await timed(write_deadline, timeout,
-                                         to.socket().async_wait(Socket::wait_write, nothrow));
+      auto [wait_error] = co_await OperationDeadline(write_deadline, timeout)
+                              .around(to.socket().async_wait(Socket::wait_write, nothrow));
       ec = wait_error;
     }
     if (ec) {

@@ -89,6 +89,7 @@ asio::awaitable<void> ClientSession::run() {
   for (bool first = true; open; first = false) {
     if (!co_await wait_for_request_bytes(first)) break;
     const bool keep_open = co_await serve_one();
+    response_shaping_.reset();
     upstream_head_.reset();
     admission_.reset();
     request_.reset();  // an idle connection holds no snapshot
@@ -148,9 +149,9 @@ asio::awaitable<bool> ClientSession::wait_for_request_bytes(bool first) {
   }
   if (worker_.draining) co_return false;
   slot_.idle = true;
-  auto [ec, n] = co_await timed(slot_.client_read_deadline,
-                                first ? head_deadline_ - Clock::now() : idle_timeout,
-                                client_.read_some(buffer_.prepare(kFirstHeadRead)));
+  auto [ec, n] = co_await OperationDeadline(slot_.client_read_deadline,
+                                            first ? head_deadline_ - Clock::now() : idle_timeout)
+                     .around(client_.read_some(buffer_.prepare(kFirstHeadRead)));
   slot_.idle = false;
   if (ec) co_return false;
   if (!first) head_deadline_ = Clock::now() + header_timeout;
@@ -308,9 +309,9 @@ asio::awaitable<bool> ClientSession::write_local(RequestContext& request, LocalR
   std::ostringstream wire;
   wire << response;
   const std::string bytes = std::move(wire).str();
-  auto [ec, n] =
-      co_await timed(slot_.client_write_deadline, request.snapshot->config->server.header_timeout,
-                     client_.write(asio::buffer(bytes)));
+  auto [ec, n] = co_await OperationDeadline(slot_.client_write_deadline,
+                                            request.snapshot->config->server.header_timeout)
+                     .around(client_.write(asio::buffer(bytes)));
   request.log.status = local.status;
   request.log.bytes_out = response.body().size();
   request.count_bytes(metrics::Side::client, metrics::Direction::out, request.log.bytes_out);

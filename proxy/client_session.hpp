@@ -21,6 +21,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "proxy/body_shaping.hpp"
 #include "proxy/exchange_rules.hpp"
 #include "proxy/message_rules.hpp"
 #include "proxy/request_context.hpp"
@@ -172,6 +173,7 @@ class ClientSession {
   std::optional<RequestContext> request_;
   std::optional<RequestAdmission> admission_;
   std::optional<UpstreamHead> upstream_head_;  // the response's, from relay_response's start
+  std::optional<BodyShaping> response_shaping_;  // its body faults, from relay_response's start
   // When the head being read must be complete: header_timeout from the connection's
   // start, or from the first byte of a keep-alive request.
   Clock::time_point head_deadline_;

@@ -52,8 +52,8 @@ asio::awaitable<bool> ClientSession::forward_interim_responses(RequestContext& r
     if (!admission.interim) co_return true;
     if (request.client_version < 11) continue;
     write_response_head(final_head.head, Framing{}, ConnectionDirective::none, response_head_);
-    auto [wec, m] = co_await timed(slot_.client_write_deadline, route.request_timeout,
-                                   client_.write(asio::buffer(response_head_)));
+    auto [wec, m] = co_await OperationDeadline(slot_.client_write_deadline, route.request_timeout)
+                        .around(client_.write(asio::buffer(response_head_)));
     if (wec) {
       result.client_error = wec;
       co_return false;
@@ -99,7 +99,7 @@ asio::awaitable<void> ClientSession::relay_response(RequestContext& request,
   if (plan.response_delay.count() > 0) {
     result.injected_wait += co_await wait_on_purpose(plan.response_delay);
   }
-  BodyShaping shaping(plan, request.rng, content_length);
+  BodyShaping& shaping = response_shaping_.emplace(plan, request.rng, content_length);
   const bool relay_upstream_body = !bodyless && !replacement;
   // A sized body that no fault touches and that stays sized goes from socket to socket
   // inside the kernel, once what came in with the head is relayed.
@@ -120,8 +120,9 @@ asio::awaitable<void> ClientSession::relay_response(RequestContext& request,
     std::size_t consume_after_write = 0;  // of upstream.buffer, once the piece is written
     if (!decoder.done()) {
       if (!result.header_sent && upstream.buffer.size() == 0 && relay_upstream_body) {
-        auto [wec, m] = co_await timed(slot_.client_write_deadline, route.request_timeout,
-                                       client_.write(asio::buffer(response_head_)));
+        auto [wec, m] =
+            co_await OperationDeadline(slot_.client_write_deadline, route.request_timeout)
+                .around(client_.write(asio::buffer(response_head_)));
         if (wec) {
           result.client_error = wec;
           co_return finish_response(result, exchange, upstream);
@@ -186,8 +187,8 @@ asio::awaitable<void> ClientSession::relay_response(RequestContext& request,
       continue;
     }
     auto [wec, m] =
-        co_await timed(slot_.client_write_deadline, route.request_timeout,
-                       client_.write(std::span<const asio::const_buffer>(wire.data(), count)));
+        co_await OperationDeadline(slot_.client_write_deadline, route.request_timeout)
+            .around(client_.write(std::span<const asio::const_buffer>(wire.data(), count)));
     upstream.buffer.consume(consume_after_write);  // the piece is written: its bytes may go
     if (wec) {
       result.client_error = wec;

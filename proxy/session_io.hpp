@@ -1,6 +1,7 @@
-// The few tools every stage of a client session uses: socket operations under a
-// deadline (the worker's watchdog enforces it, see SessionSlot), borrowed relay buffers,
-// and small conversions. Included only by the session's translation units.
+// The few tools every stage of a client session uses: the error-as-value completion
+// token, borrowed relay buffers, and small conversions. Socket operations run under a
+// deadline (OperationDeadline; the worker's watchdog enforces it, see SessionSlot).
+// Included only by the session's translation units.
 #pragma once
 
 #include <chrono>
@@ -19,15 +20,6 @@ namespace faultline::proxy {
 // Every socket operation reports its error as a value: a failed peer is an outcome of
 // the request, never an exception.
 inline constexpr auto nothrow = boost::asio::as_tuple(boost::asio::use_awaitable);
-
-// Runs one socket operation with `deadline` set `timeout` from now, cleared after it.
-// Asio's awaitables start only when awaited, so the deadline covers exactly the operation.
-template <class Result>
-boost::asio::awaitable<Result> timed(Clock::time_point& deadline, Clock::duration timeout,
-                                     boost::asio::awaitable<Result> operation) {
-  OperationDeadline scope(deadline, timeout);
-  co_return co_await std::move(operation);
-}
 
 // A relay buffer from the worker's free list, taken on first use (a body that came in with
 // its head never needs one) and given back on every exit path.

@@ -78,8 +78,9 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
     // Without a body the head is the whole request. With one, the head still goes first
     // on its own: a client that sent "Expect: 100-continue" waits for the upstream's
     // 100 before it sends any body.
-    auto [send_error, sent] = co_await timed(slot_.upstream_write_deadline, route.request_timeout,
-                                             upstream->stream.write(asio::buffer(request_head_)));
+    auto [send_error, sent] =
+        co_await OperationDeadline(slot_.upstream_write_deadline, route.request_timeout)
+            .around(upstream->stream.write(asio::buffer(request_head_)));
     if (send_error) {
       if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
       const error_code cause = slot_.upstream_expired ? asio::error::timed_out : send_error;
@@ -288,9 +289,10 @@ asio::awaitable<void> ClientSession::relay_request_body(RequestContext& request,
     result.bytes += received.size();
     error_code wec;
     if (count != 0) {
-      std::tie(wec, std::ignore) = co_await timed(
-          slot_.upstream_write_deadline, timeout,
-          upstream.stream.write(std::span<const asio::const_buffer>(wire.data(), count)));
+      std::tie(wec, std::ignore) =
+          co_await OperationDeadline(slot_.upstream_write_deadline, timeout)
+              .around(
+                  upstream.stream.write(std::span<const asio::const_buffer>(wire.data(), count)));
     }
     buffer_.consume(read.buffered_bytes);  // the piece is written: its bytes may go
     if (count == 0) continue;

@@ -100,8 +100,8 @@ asio::awaitable<BodyPiece> read_body_piece(net::ByteStream& stream,
       want = static_cast<std::size_t>(std::min<std::uint64_t>(want, decoder.remaining()));
     }
     char* destination = relay.data();
-    auto [ec, n] =
-        co_await timed(deadline, timeout, stream.read_some(asio::buffer(destination, want)));
+    auto [ec, n] = co_await OperationDeadline(deadline, timeout)
+                       .around(stream.read_some(asio::buffer(destination, want)));
     // A TLS peer that closes without close_notify ends the stream as a plain one would:
     // only a body delimited by the close can end so, and many servers never send one.
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {

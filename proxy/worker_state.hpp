@@ -83,7 +83,12 @@ struct SessionSlot {
   bool idle = true;
 };
 
-// Sets a deadline for one operation and clears it when the operation is over.
+// Sets a deadline for one operation and clears it when the operation is over. For one
+// socket operation, a temporary around it:
+//   co_await OperationDeadline(slot.client_read_deadline, timeout).around(socket_operation)
+// lives until the co_await has resumed. A wrapper coroutine would do the same at the cost
+// of one more frame per socket operation, and at high concurrency frames outnumber Asio's
+// recycling cache and cost a malloc each.
 class OperationDeadline {
  public:
   OperationDeadline(Clock::time_point& deadline, Clock::duration timeout) : deadline_(deadline) {
@@ -92,6 +97,12 @@ class OperationDeadline {
   ~OperationDeadline() { deadline_ = Clock::time_point::max(); }
   OperationDeadline(const OperationDeadline&) = delete;
   OperationDeadline& operator=(const OperationDeadline&) = delete;
+
+  // Asio's awaitables start only when awaited, so the deadline covers exactly the operation.
+  template <class Result>
+  boost::asio::awaitable<Result> around(boost::asio::awaitable<Result> operation) const {
+    return operation;
+  }
 
  private:
   Clock::time_point& deadline_;
