@@ -172,7 +172,7 @@ class ClientSession {
   // The request being served and its admitted head, from serve_one's start to its end.
   std::optional<RequestContext> request_;
   std::optional<RequestAdmission> admission_;
-  std::optional<UpstreamHead> upstream_head_;  // the response's, from relay_response's start
+  std::optional<UpstreamHead> upstream_head_;    // the response's, from relay_response's start
   std::optional<BodyShaping> response_shaping_;  // its body faults, from relay_response's start
   // When the head being read must be complete: header_timeout from the connection's
   // start, or from the first byte of a keep-alive request.
