@@ -100,23 +100,7 @@ ECHO_PID=$LAST_PID
 
 start_haproxy_fn() {
   read -r HAPROXY_PORT <<<"$(free_ports 1)"
-  cat >"$TMP/haproxy.cfg" <<CFG
-global
-    nbthread 1
-    maxconn 8192
-defaults
-    mode http
-    option http-keep-alive
-    http-reuse always
-    timeout connect 2s
-    timeout client 30s
-    timeout server 30s
-frontend fe
-    bind 127.0.0.1:$HAPROXY_PORT
-    default_backend be
-backend be
-    server up 127.0.0.1:$ECHO_PORT
-CFG
+  haproxy_http_config 1 "$HAPROXY_PORT" "$ECHO_PORT" >"$TMP/haproxy.cfg"
   start haproxy "$TMP/haproxy.log" "${SERVER_PIN[@]}" haproxy -db -f "$TMP/haproxy.cfg"
   LAST_URL="http://127.0.0.1:$HAPROXY_PORT/"
 }
@@ -153,11 +137,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 # median_of TARGET EXPR — the median over rounds of EXPR (python, over the report r).
 median_of() {
-  local values=() round
-  for ((round = 1; round <= ROUNDS; round++)); do values+=("$(json_field "$TMP/$1-$round.json" "$2")"); done
-  python3 -c "import statistics,sys; print(round(statistics.median(map(float, sys.argv[1:])), 3))" "${values[@]}"
+  local round
+  for ((round = 1; round <= ROUNDS; round++)); do json_field "$TMP/$1-$round.json" "$2"; done | median
 }
-p50_ms="r['latency_seconds']['p50']*1e3" p99_ms="r['latency_seconds']['p99']*1e3" p999_ms="r['latency_seconds']['p999']*1e3"
+p50_ms="round(r['latency_seconds']['p50']*1e3, 3)" p99_ms="round(r['latency_seconds']['p99']*1e3, 3)"
+p999_ms="round(r['latency_seconds']['p999']*1e3, 3)"
 DELAY_P50=$(median_of faultline "$p50_ms") DELAY_P99=$(median_of faultline "$p99_ms")
 DELAY_P999=$(median_of faultline "$p999_ms")
 FLOOR_P50=$(median_of floor "$p50_ms") FLOOR_P99=$(median_of floor "$p99_ms")

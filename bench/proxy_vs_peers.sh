@@ -218,28 +218,8 @@ EOF
 launch_haproxy() {
   local threads=$1 pin=("${@:2}")
   P_HAPROXY=$(free_ports 1)
-  cat >"$TMP/haproxy-$threads.cfg" <<EOF
-global
-    nbthread $threads
-    maxconn 8192
-
-defaults
-    mode http
-    option http-keep-alive
-    http-reuse always
-    timeout connect 2s
-    timeout client 30s
-    timeout server 30s
-    timeout http-request 10s
-    timeout http-keep-alive 30s
-
-frontend fe
-    bind 127.0.0.1:$P_HAPROXY $HAPROXY_BIND_TLS
-    default_backend be
-
-backend be
-    server up 127.0.0.1:$P_UP $HAPROXY_SERVER_TLS
-EOF
+  haproxy_http_config "$threads" "$P_HAPROXY" "$P_UP" "$HAPROXY_BIND_TLS" "$HAPROXY_SERVER_TLS" \
+    >"$TMP/haproxy-$threads.cfg"
   start "haproxy (nbthread $threads)" "$TMP/haproxy-$threads.log" "${pin[@]}" haproxy -db -f "$TMP/haproxy-$threads.cfg"
   LAST_URL="$SCHEME://127.0.0.1:$P_HAPROXY/"
 }

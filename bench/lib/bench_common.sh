@@ -160,3 +160,31 @@ median() {
 }
 
 fmt() { [[ $2 == NA ]] && echo NA || LC_ALL=C printf "%.${1}f" "$2"; }
+
+# haproxy_http_config THREADS PORT UPSTREAM_PORT [BIND_OPTIONS] [SERVER_OPTIONS] — the
+# configuration of HAProxy as an HTTP peer (keep-alive, connections to the upstream reused)
+# listening on 127.0.0.1:PORT, on stdout.
+haproxy_http_config() {
+  cat <<EOF_CFG
+global
+    nbthread $1
+    maxconn 8192
+
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    timeout http-request 10s
+    timeout http-keep-alive 30s
+
+frontend fe
+    bind 127.0.0.1:$2 ${4:-}
+    default_backend be
+
+backend be
+    server up 127.0.0.1:$3 ${5:-}
+EOF_CFG
+}
