@@ -92,7 +92,12 @@ class LivePageTest(FaultlineTestCase):
         self.assertEqual(switched["active"], "spiky")
         self.assertEqual(switched["button_active"], "true")
         self.assertLess(switched["p99_before"], 0.1, switched)
-        self.assertTrue(all(p99 > 0.1 for p99 in switched["p99_after"]), switched)
+        # Each later point is one second: ~200 requests of which one in twenty is delayed,
+        # so a point's P99 stays under 100 ms when at most 2 were (p = 0.23 %, more when
+        # a busy machine lowers the rate). Two of three points must show the spikes:
+        # a one-second point may be quiet by chance, the profile may not.
+        shown_after = sum(p99 > 0.1 for p99 in switched["p99_after"])
+        self.assertGreaterEqual(shown_after, 2, switched)
         self.assertLess(switched["p50_after"], 0.1, switched)
         # From the moment the proxy confirmed the switch to the P99 line crossing 100 ms.
         self.assertLessEqual(switched["chart_ms"], 2000, switched)
