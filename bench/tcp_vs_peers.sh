@@ -4,8 +4,9 @@
 # throughput (redis-benchmark GET), pgbench -S TPS, and the round-trip latency one client
 # sees (redis-benchmark PING, one connection), also through a faultline proxy with a fixed
 # `delay` on the server's answers: it must add that delay to each round trip, to ±0.5 ms at
-# P99. Interleaved rounds, medians; CPU-seconds of each proxy from /proc. Loopback only
-# (127.0.0.1). See bench/README.md.
+# P99. Beside it, the floor: redis-server itself sleeping that long per round trip (DEBUG
+# SLEEP), no proxy. Interleaved rounds, medians; CPU-seconds of each proxy from /proc.
+# Loopback only (127.0.0.1). See bench/README.md.
 #
 # With 2+ cores the clients (iperf3 -c, redis-benchmark, pgbench) run on cpu0 and the
 # upstreams (iperf3 -s, redis-server, PostgreSQL) and both proxies on cpu1 (taskset): a
@@ -21,6 +22,8 @@
 #       --delay D            the faultline delay of the latency case   DELAY=10ms
 #       --no-pin             do not pin (also the default on 1 core)   PIN=0
 #       --faultline-bin F    faultline binary                          FAULTLINE_BIN=<repo>/build/app/faultline
+#       --syscalls           after the rounds, strace -c on each proxy  SYSCALLS=1
+#                            over one redis run: system calls per GET
 #       --record             write bench/results/tcp_vs_peers-*.md     RECORD=1
 #   -h, --help
 set -euo pipefail
@@ -43,6 +46,7 @@ PG_CLIENTS="${PG_CLIENTS:-8}"
 LATENCY_REQUESTS="${LATENCY_REQUESTS:-1000}"
 DELAY="${DELAY:-10ms}"
 PIN="${PIN:-1}"
+SYSCALLS="${SYSCALLS:-0}"
 RECORD="${RECORD:-0}"
 
 while [[ $# -gt 0 ]]; do
@@ -56,6 +60,7 @@ while [[ $# -gt 0 ]]; do
     --delay)            need_arg "$@"; DELAY=$2; shift 2 ;;
     --no-pin)           PIN=0; shift ;;
     --faultline-bin)    need_arg "$@"; FAULTLINE_BIN=$2; shift 2 ;;
+    --syscalls)         SYSCALLS=1; shift ;;
     --record)           RECORD=1; shift ;;
     -h|--help)          usage; exit 0 ;;
     *) echo "$NAME: unknown argument: $1 (try --help)" >&2; exit 2 ;;
@@ -72,11 +77,16 @@ for c in $CASES; do [[ " $ALL_CASES " == *" $c "* ]] || usage_error "unknown cas
 DURATION_S=$(dur_to_s "$DURATION") && [[ $DURATION_S -ge 1 ]] || usage_error "DURATION must look like 10, 10s or 1m"
 [[ $DELAY =~ ^([0-9]+)ms$ ]] || usage_error "DELAY must be whole milliseconds like 10ms, got '$DELAY'"
 DELAY_MS=${BASH_REMATCH[1]}
+DELAY_S=$(awk -v ms="$DELAY_MS" 'BEGIN { printf "%.3f", ms / 1000 }')
 [[ -x $FAULTLINE_BIN ]] || die "faultline binary not found at $FAULTLINE_BIN (build it with 'make build')"
 has_case() { [[ " $CASES " == *" $1 "* ]]; }
 tools=(haproxy python3 pgrep taskset timeout getconf)
 if has_case bulk-up || has_case bulk-down || has_case bulk-up-p4; then tools+=(iperf3); fi
 if has_case redis || has_case latency; then tools+=(redis-server redis-benchmark); fi
+if [[ $SYSCALLS == 1 ]]; then
+  has_case redis || usage_error "--syscalls counts over a redis run: add the redis case"
+  tools+=(strace)
+fi
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || die "missing tool: $tool (scripts/install-deps.sh installs haproxy iperf3 redis-server redis-tools postgresql)"
 done
@@ -97,27 +107,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-# wait_port PID PORT — 0 once something accepts on PORT; 1 if PID exited; 2 after ~10 s.
-wait_port() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    alive "$1" || return 1
-    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 2
-}
-# wait_log PID FILE REGEX — 0 once FILE has a line matching REGEX (iperf3 -s must not be
-# probed with a bare connection: it would wait for that client's test).
-wait_log() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    alive "$1" || return 1
-    grep -Eq "$3" "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 2
-}
 started_or_die() {  # NAME RC
   [[ $2 -eq 0 ]] && return 0
   echo "$NAME: $1 did not start; last lines of its log:" >&2
@@ -134,7 +123,7 @@ if has_case bulk-up || has_case bulk-down || has_case bulk-up-p4; then
 fi
 if has_case redis || has_case latency; then
   start "redis-server" "$TMP/redis.log" "${SERVER_PIN[@]}" redis-server --port "$P_REDIS" --bind 127.0.0.1 \
-    --save "" --appendonly no --protected-mode no
+    --save "" --appendonly no --protected-mode no --enable-debug-command local
   rc=0; wait_port "$LAST_PID" "$P_REDIS" || rc=$?; started_or_die redis-server $rc
 fi
 if has_case pgbench; then
@@ -232,7 +221,8 @@ PORT[redis/direct]=$P_REDIS PORT[redis/haproxy]=$P_HP_REDIS PORT[redis/faultline
 PORT[redis/faultline-delay]=$P_FL_DELAY
 PORT[pg/direct]=$P_PG PORT[pg/haproxy]=$P_HP_PG PORT[pg/faultline]=$P_FL_PG
 pid_of() { case $1 in haproxy) echo "$HP_PID" ;; faultline*) echo "$FL_PID" ;; *) echo "" ;; esac; }
-targets_of() { [[ $1 == latency ]] && echo "direct haproxy faultline faultline-delay" || echo "direct haproxy faultline"; }
+PORT[redis/floor]=$P_REDIS
+targets_of() { [[ $1 == latency ]] && echo "direct haproxy faultline faultline-delay floor" || echo "direct haproxy faultline"; }
 
 # ---- header -------------------------------------------------------------------------------
 first_line() { sed -n 1p; }
@@ -258,7 +248,8 @@ placement:   $PLACEMENT
 cases:       bulk-up: iperf3 -t $DURATION (client to server, 1 stream); bulk-down: the same with -R;
              bulk-up-p4: -P 4; redis: redis-benchmark -c 50 -n $REDIS_REQUESTS -t get;
              pgbench: pgbench -S -n -c $PG_CLIENTS -j 1 -T $DURATION_S (scale 1);
-             latency: redis-benchmark -c 1 -n $LATENCY_REQUESTS -t ping_mbulk (one round trip each)
+             latency: redis-benchmark -c 1 -n $LATENCY_REQUESTS -t ping_mbulk (one round trip each);
+             its floor: redis-benchmark -c 1 -n $LATENCY_REQUESTS debug sleep $DELAY straight at redis-server
 rounds:      $ROUNDS interleaved round(s) of every case x target; medians
 EOF
 )"
@@ -304,12 +295,13 @@ EOF
       port=${PORT[redis/$target]}
       local args=(-c 50 -n "$REDIS_REQUESTS" -t get)
       [[ $case == latency ]] && args=(-c 1 -n "$LATENCY_REQUESTS" -t ping_mbulk)
+      [[ $target == floor ]] && args=(-c 1 -n "$LATENCY_REQUESTS" debug sleep "$DELAY_S")
       bounded 300 "$out" redis-benchmark -h 127.0.0.1 -p "$port" --csv "${args[@]}" \
         || warn "redis-benchmark failed for $case/$target"
       # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
       local n=$REDIS_REQUESTS
       [[ $case == latency ]] && n=$LATENCY_REQUESTS
-      awk -F'"' -v n="$n" '$2 == "GET" || $2 == "PING_MBULK" { print $4, $10, $14, n; found = 1 }
+      awk -F'"' -v n="$n" '$2 == "GET" || $2 == "PING_MBULK" || $2 ~ /^debug sleep/ { print $4, $10, $14, n; found = 1 }
                            END { if (!found) print "NA NA NA NA" }' "$out" >"$out.fig"
       ;;
     pgbench)
@@ -361,57 +353,15 @@ done
 echo
 
 # ---- summary ------------------------------------------------------------------------------
-# med CASE TARGET COLUMN — median over rounds (4 value, 5 p50 or average, 6 p99, 7 CPU)
-med() { awk -F'\t' -v k="$1" -v t="$2" -v c="$3" '$1 == k && $2 == t { print $c }' "$RAW" | median; }
-# med_diff CASE A B COLUMN — the median over rounds of (A - B) within each round
-med_diff() {
-  awk -F'\t' -v k="$1" -v a="$2" -v b="$3" -v c="$4" '$1 == k && $2 == a { x[$3] = $c } $1 == k && $2 == b { y[$3] = $c }
-    END { for (r in x) if ((r in y) && x[r] != "NA" && y[r] != "NA") print x[r] - y[r] }' "$RAW" | median
-}
-# med_ratio CASE A B COLUMN — the median over rounds of A / B within each round (a round's
-# targets ran back to back, so their ratio is less disturbed by the machine than medians are)
-med_ratio() {
-  awk -F'\t' -v k="$1" -v a="$2" -v b="$3" -v c="$4" '$1 == k && $2 == a { x[$3] = $c } $1 == k && $2 == b { y[$3] = $c }
-    END { for (r in x) if ((r in y) && x[r] != "NA" && y[r] != "NA" && y[r] + 0 != 0) print x[r] / y[r] }' "$RAW" | median
-}
-calc() { awk "BEGIN { a = \"$2\"; b = \"$3\"; if (a == \"NA\" || b == \"NA\" || b + 0 == 0) print \"NA\"; else printf \"%.2f\", $1 }"; }
-what_of() {
-  case $1 in
-    bulk-*) echo "MB/s|—|—|CPU-s/GB" ;;
-    redis) echo "req/s|p50 ms|p99 ms|CPU-s/100k req" ;;
-    pgbench) echo "tps|avg latency ms|—|CPU-s/100k tx" ;;
-    latency) echo "round trips/s|p50 ms|p99 ms|CPU-s/100k round trips" ;;
-  esac
-}
-
-SUMMARY="$(
-  for case in $CASES; do
-    IFS='|' read -r unit c50 c99 ccpu <<<"$(what_of "$case")"
-    echo "### $case"
-    echo
-    echo "| target | $unit | $c50 | $c99 | proxy $ccpu |"
-    echo "| --- | ---: | ---: | ---: | ---: |"
-    for t in $(targets_of "$case"); do
-      echo "| $t | $(fmt 1 "$(med "$case" "$t" 4)") | $(fmt 3 "$(med "$case" "$t" 5)") | $(fmt 3 "$(med "$case" "$t" 6)") | $(fmt 3 "$(med "$case" "$t" 7)") |"
-    done
-    echo
-    if [[ $case == latency ]]; then
-      echo "- added by faultline over direct: p50 $(fmt 3 "$(med_diff latency faultline direct 5)") ms, p99 $(fmt 3 "$(med_diff latency faultline direct 6)") ms;" \
-           "by haproxy: p50 $(fmt 3 "$(med_diff latency haproxy direct 5)") ms, p99 $(fmt 3 "$(med_diff latency haproxy direct 6)") ms"
-      added99=$(med_diff latency faultline-delay faultline 6) added50=$(med_diff latency faultline-delay faultline 5)
-      ok=$(awk -v a="$added99" -v d="$DELAY_MS" 'BEGIN { if (a == "NA") print "NA"; else print (a >= d - 0.5 && a <= d + 0.5) ? "yes" : "no" }')
-      echo "- delay = \"$DELAY\" adds at p99 $(fmt 3 "$added99") ms per round trip (goal $DELAY_MS ± 0.5: $ok), at p50 $(fmt 3 "$added50") ms" \
-           "(faultline-delay minus faultline, per round)"
-    else
-      echo "- faultline / haproxy $unit: $(calc 'a / b' "$(med "$case" faultline 4)" "$(med "$case" haproxy 4)") of the medians," \
-           "$(fmt 2 "$(med_ratio "$case" faultline haproxy 4)") per round (goal >= 1); faultline / direct: $(calc 'a / b' "$(med "$case" faultline 4)" "$(med "$case" direct 4)")"
-      echo "- faultline / haproxy proxy $ccpu: $(calc 'a / b' "$(med "$case" faultline 7)" "$(med "$case" haproxy 7)") of the medians," \
-           "$(fmt 2 "$(med_ratio "$case" faultline haproxy 7)") per round"
-    fi
-    echo
-  done
-)"
-SUMMARY+=$'\n'"load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"$'\n'
+# shellcheck source=lib/tcp_summary.sh
+source "$ROOT/bench/lib/tcp_summary.sh"
+SUMMARY="$(tcp_summary)"
+if [[ $SYSCALLS == 1 ]]; then
+  # shellcheck source=lib/tcp_syscalls.sh
+  source "$ROOT/bench/lib/tcp_syscalls.sh"
+  SUMMARY+=$'\n\n'"$(tcp_syscall_table)"
+fi
+SUMMARY+=$'\n\n'"load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"$'\n'
 echo "$SUMMARY"
 echo "(medians over rounds; 'direct' is the client straight at the upstream; proxy CPU is utime + stime"
 echo " from /proc/PID/stat over the run, per GB relayed or per 100,000 requests or transactions)"

@@ -95,6 +95,29 @@ wait_http() {
   return 2
 }
 
+# wait_port PID PORT — 0 once something accepts on PORT; 1 if PID exited; 2 after ~10 s.
+wait_port() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    alive "$1" || return 1
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 2
+}
+
+# wait_log PID FILE REGEX — 0 once FILE has a line matching REGEX (iperf3 -s must not be
+# probed with a bare connection: it would wait for that client's test).
+wait_log() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    alive "$1" || return 1
+    grep -Eq "$3" "$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 2
+}
+
 # start_server NAME LAUNCH_FN — LAUNCH_FN picks its ports, writes its config and calls start,
 # setting LAST_URL. A picked port taken meanwhile by another process is retried (3 attempts).
 start_server() {
