@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 
 #include "faults/rng.hpp"
+#include "tcp/draining_buffer.hpp"
 #include "tcp/relay_direction.hpp"
 #include "tcp/stage_chain.hpp"
 
@@ -126,6 +127,8 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
     // write_some in write_direct must not block the worker.
     client_.non_blocking(true, ignored);
     upstream_.non_blocking(true, ignored);
+    enable_drain_hints(client_.native_handle());
+    enable_drain_hints(upstream_.native_handle());
     for (Direction* d : {&up_, &down_}) {
       // No rule or toxic applies: the reader relays alone until a chain comes.
       if (d->pending->entries.empty()) {
@@ -186,7 +189,7 @@ class Relay final : public Connection, public std::enable_shared_from_this<Relay
       const std::size_t offset = d.read_end % kRingBytes;
       const std::size_t room = std::min<std::size_t>(kRingBytes - in_ring, kRingBytes - offset);
       auto [ec, n] =
-          co_await d.source->async_read_some(asio::buffer(d.ring.get() + offset, room), nothrow);
+          co_await d.source->async_read_some(DrainingBuffer(d.ring.get() + offset, room), nothrow);
       if (closed_) co_return;
       if (ec) {
         d.ended = true;
