@@ -84,39 +84,27 @@ start() {
   log "started $name (pid $LAST_PID): $*"
 }
 
-# wait_http PID URL — 0 once URL answers 2xx; 1 if PID (when given) exited; 2 after 100 tries.
-wait_http() {
-  local pid=$1 url=$2 i
+# wait_for PID CMD... — 0 once CMD succeeds (its stderr discarded); 1 if PID (when given)
+# exited; 2 after 100 tries, about 10 s.
+wait_for() {
+  local pid=$1 i
+  shift
   for ((i = 0; i < 100; i++)); do
     if [[ -n $pid ]] && ! alive "$pid"; then return 1; fi
-    if curl -kfsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+    "$@" 2>/dev/null && return 0
     sleep 0.1
   done
   return 2
 }
+port_accepts() { (exec 3<>"/dev/tcp/127.0.0.1/$1"); }
 
-# wait_port PID PORT — 0 once something accepts on PORT; 1 if PID exited; 2 after ~10 s.
-wait_port() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    alive "$1" || return 1
-    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 2
-}
-
-# wait_log PID FILE REGEX — 0 once FILE has a line matching REGEX (iperf3 -s must not be
+# wait_http PID URL — until URL answers 2xx.
+wait_http() { wait_for "$1" curl -kfsS -o /dev/null --max-time 1 "$2"; }
+# wait_port PID PORT — until something accepts on PORT.
+wait_port() { wait_for "$1" port_accepts "$2"; }
+# wait_log PID FILE REGEX — until FILE has a line matching REGEX (iperf3 -s must not be
 # probed with a bare connection: it would wait for that client's test).
-wait_log() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    alive "$1" || return 1
-    grep -Eq "$3" "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 2
-}
+wait_log() { wait_for "$1" grep -Eq "$3" "$2"; }
 
 # start_server NAME LAUNCH_FN — LAUNCH_FN picks its ports, writes its config and calls start,
 # setting LAST_URL. A picked port taken meanwhile by another process is retried (3 attempts).
