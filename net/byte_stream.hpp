@@ -48,10 +48,11 @@ class ByteStream {
     return tls_ ? tls_->read_some(buffers) : plain_.async_read_some(buffers, as_result);
   }
 
-  // Writes all of `buffers`.
+  // Writes all of `buffers`. `send` matters on TLS only: on plain TCP, waiting for the
+  // batch measured no gain.
   template <class ConstBuffers>
-  boost::asio::awaitable<Result> write(const ConstBuffers& buffers) {
-    return tls_ ? tls_->write(buffers) : boost::asio::async_write(plain_, buffers, as_result);
+  boost::asio::awaitable<Result> write(const ConstBuffers& buffers, Send send = Send::now) {
+    return tls_ ? tls_->write(buffers, send) : boost::asio::async_write(plain_, buffers, as_result);
   }
 
   // Waits until there are bytes to read, holding no buffer meanwhile.

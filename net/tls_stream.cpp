@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -114,10 +115,15 @@ void TlsStream::gather(asio::const_buffer buffer) {
   gathered_ += buffer.size();
 }
 
-asio::awaitable<error_code> TlsStream::flush_gathered() {
+asio::awaitable<error_code> TlsStream::flush_gathered(Send send) {
   if (gathered_ == 0) co_return error_code{};
   const std::size_t size = gathered_;
   gathered_ = 0;
+  if (send == Send::with_batch) {
+    co_await asio::post(socket_.get_executor(), asio::use_awaitable);
+    // A watchdog may have closed the socket meanwhile; its descriptor may be another's now.
+    if (!socket_.is_open()) co_return asio::error::operation_aborted;
+  }
   co_return co_await write_all(asio::const_buffer(gather_.get(), size));
 }
 

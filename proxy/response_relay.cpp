@@ -174,6 +174,8 @@ asio::awaitable<void> ClientSession::relay_response(RequestContext& request,
     const bool truncated = shaping.truncate(received);
     BodyFramer::Buffers wire;
     std::size_t count = 0;
+    // The whole response in one write (head and all of a small body) joins the batch.
+    const bool whole = !result.header_sent && last && !truncated;
     if (!result.header_sent) wire[count++] = asio::buffer(response_head_);
     count = bodyless ? count : framer.frame(received, last && !truncated, wire, count);
     result.bytes += received.size();
@@ -188,7 +190,8 @@ asio::awaitable<void> ClientSession::relay_response(RequestContext& request,
     }
     auto [wec, m] =
         co_await OperationDeadline(slot_.client_write_deadline, route.request_timeout)
-            .around(client_.write(std::span<const asio::const_buffer>(wire.data(), count)));
+            .around(client_.write(std::span<const asio::const_buffer>(wire.data(), count),
+                                  whole ? net::Send::with_batch : net::Send::now));
     upstream.buffer.consume(consume_after_write);  // the piece is written: its bytes may go
     if (wec) {
       result.client_error = wec;

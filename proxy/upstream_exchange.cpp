@@ -80,7 +80,9 @@ asio::awaitable<bool> ClientSession::forward(RequestContext& request, const Forw
     // 100 before it sends any body.
     auto [send_error, sent] =
         co_await OperationDeadline(slot_.upstream_write_deadline, route.request_timeout)
-            .around(upstream->stream.write(asio::buffer(request_head_)));
+            .around(
+                upstream->stream.write(asio::buffer(request_head_),
+                                       forward.has_body ? net::Send::now : net::Send::with_batch));
     if (send_error) {
       if (upstream->reused && attempt < kMaxAttempts) continue;  // a stale keep-alive
       const error_code cause = slot_.upstream_expired ? asio::error::timed_out : send_error;
