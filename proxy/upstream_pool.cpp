@@ -1,6 +1,7 @@
 #include "proxy/upstream_pool.hpp"
 
 #include "metrics/proxy_metrics.hpp"
+#include "net/read_interest.hpp"
 #include "net/tls_context.hpp"
 #include "proxy/worker_state.hpp"
 
@@ -137,6 +138,12 @@ asio::awaitable<ConnectResult> connect_upstream(const config::RouteConfig& route
     co_return result;
   }
   socket.set_option(tcp::no_delay(true), ec);
+  net::keep_read_interest_only(socket, ec);
+  if (ec) {
+    watch.upstream = nullptr;
+    result.error = ec;
+    co_return result;
+  }
   if (target.https) {
     net::ByteStream& stream = connection->stream;
     stream.start_tls(route.tls.context->context().native_handle());
