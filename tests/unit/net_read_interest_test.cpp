@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <sys/epoll.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
