@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include <openssl/err.h>
 #include <boost/asio/as_tuple.hpp>
@@ -42,7 +43,16 @@ TlsStream::TlsStream(Socket socket, SSL_CTX* context)
     : socket_(std::move(socket)), ssl_(SSL_new(context)) {
   error_code ignored;
   socket_.non_blocking(true, ignored);
-  SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
+  // Reads come through the inbox; writes go straight to the descriptor.
+  BIO* reads = inbox_.make_bio();
+  BIO* writes = BIO_new_socket(static_cast<int>(socket_.native_handle()), BIO_NOCLOSE);
+  if (ssl_ == nullptr || reads == nullptr || writes == nullptr) {
+    BIO_free(reads);
+    BIO_free(writes);
+    SSL_free(ssl_);
+    throw std::bad_alloc();
+  }
+  SSL_set_bio(ssl_, reads, writes);
   SSL_set_read_ahead(ssl_, 1);
   SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
 }
@@ -53,12 +63,32 @@ TlsStream::~TlsStream() {
 
 asio::awaitable<error_code> TlsStream::wait_or_fail(int result) {
   const int ssl_error = SSL_get_error(ssl_, result);
-  if (ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE) {
-    auto [ec] = co_await socket_.async_wait(
-        ssl_error == SSL_ERROR_WANT_READ ? Socket::wait_read : Socket::wait_write, as_result);
+  if (ssl_error == SSL_ERROR_WANT_READ) co_return co_await fill_inbox();
+  if (ssl_error == SSL_ERROR_WANT_WRITE) {
+    auto [ec] = co_await socket_.async_wait(Socket::wait_write, as_result);
     co_return ec;
   }
   co_return failure_of(ssl_error);
+}
+
+asio::awaitable<error_code> TlsStream::fill_inbox() {
+  if (filling_) {
+    // The other direction's operation is reading already (a write that needs the peer's
+    // answer, which TLS 1.2 renegotiation would; we refuse it): its read serves us both.
+    auto [ec] = co_await socket_.async_wait(Socket::wait_read, as_result);
+    co_return ec;
+  }
+  // OpenSSL has seen the end of the stream already and still asks: there is no more.
+  if (inbox_.eof()) co_return asio::ssl::error::stream_truncated;
+  filling_ = true;
+  auto [ec, n] = co_await socket_.async_read_some(inbox_.space(), as_result);
+  filling_ = false;
+  inbox_.filled(n);
+  if (ec == asio::error::eof) {
+    inbox_.set_eof();  // OpenSSL tells a close_notify already read from a truncation
+    co_return error_code{};
+  }
+  co_return ec;
 }
 
 asio::awaitable<error_code> TlsStream::handshake(Side side) {

@@ -1,12 +1,13 @@
-// TLS over a connected TCP socket, OpenSSL reading and writing the socket itself.
+// TLS over a connected TCP socket: OpenSSL writes the socket itself and reads what an
+// Asio read put in the connection's inbox.
 //
 // Asio's ssl::stream runs OpenSSL over a memory BIO: every record is copied from the
 // socket into Asio's buffer, into the BIO, and only then decrypted (and the other way
-// round for writes), with a composed operation per record. Here OpenSSL owns the file
-// descriptor (non-blocking, read-ahead on), so a record goes from the kernel to OpenSSL's
-// buffer in one read; the coroutine waits for readiness only when OpenSSL asks to
-// (SSL_ERROR_WANT_READ / WANT_WRITE). One read and one write may be under way at once
-// (the relays do that), on the connection's single thread.
+// round for writes), with a composed operation per record. Here a record to send goes
+// from OpenSSL's buffer to the kernel in one write, waiting for the socket only when
+// OpenSSL asks to (SSL_ERROR_WANT_WRITE); a received one is copied once, from the inbox
+// (see tls_inbox.hpp for why). One read and one write may be under way at once (the relays
+// do that), on the connection's single thread.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +18,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "net/tls_inbox.hpp"
 
 namespace faultline::net {
 
@@ -41,8 +44,9 @@ class TlsStream {
 
   Socket& socket() { return socket_; }
   SSL* ssl() { return ssl_; }
-  // Bytes OpenSSL holds already (decrypted, or records read ahead): no need to wait.
-  bool has_pending() const { return SSL_has_pending(ssl_) == 1; }
+  // Bytes read from the socket and not yet returned (decrypted, records read ahead, or in
+  // the inbox): no need to wait.
+  bool has_pending() const { return !inbox_.empty() || SSL_has_pending(ssl_) == 1; }
 
   boost::asio::awaitable<boost::system::error_code> handshake(Side side);
 
@@ -91,12 +95,16 @@ class TlsStream {
   void gather(boost::asio::const_buffer buffer);
   // Waits as OpenSSL's last answer asks; an error when it is a failure instead.
   boost::asio::awaitable<boost::system::error_code> wait_or_fail(int result);
+  // Reads what the socket has into the empty inbox, waiting until it has something.
+  boost::asio::awaitable<boost::system::error_code> fill_inbox();
 
   Socket socket_;
+  TlsInbox inbox_;  // ssl_'s read BIO points here
   SSL* ssl_;
   std::unique_ptr<char[]> gather_;  // taken on the first gathered write
   std::size_t gathered_ = 0;
   bool handshake_done_ = false;
+  bool filling_ = false;  // a read into the inbox is under way
 };
 
 }  // namespace faultline::net
