@@ -1,6 +1,9 @@
 #include "net/tls_inbox.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace faultline::net {
@@ -16,6 +19,9 @@ struct TlsInboxBio {
     BIO_clear_retry_flags(bio);
     if (inbox->empty()) {
       if (inbox->eof_) return 0;
+      if (inbox->socket_has_more_ && inbox->descriptor_ >= 0) {
+        return read_socket(bio, *inbox, out, size);
+      }
       BIO_set_retry_read(bio);  // OpenSSL answers SSL_ERROR_WANT_READ
       return -1;
     }
@@ -23,6 +29,23 @@ struct TlsInboxBio {
     std::memcpy(out, inbox->bytes_.get() + inbox->begin_, n);
     inbox->begin_ += n;
     return static_cast<int>(n);
+  }
+
+  static int read_socket(BIO* bio, TlsInbox& inbox, char* out, int size) {
+    const ssize_t n = ::recv(inbox.descriptor_, out, static_cast<std::size_t>(size), 0);
+    if (n > 0) {
+      inbox.socket_has_more_ = n == size;
+      return static_cast<int>(n);
+    }
+    inbox.socket_has_more_ = false;
+    if (n == 0) {
+      inbox.eof_ = true;
+      return 0;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      BIO_set_retry_read(bio);  // the inbox's next fill waits for the socket
+    }
+    return -1;  // any other errno: OpenSSL reports SSL_ERROR_SYSCALL, errno tells why
   }
 
   static long control(BIO* bio, int command, long, void*) {

@@ -44,8 +44,10 @@ TlsStream::TlsStream(Socket socket, SSL_CTX* context)
   error_code ignored;
   socket_.non_blocking(true, ignored);
   // Reads come through the inbox; writes go straight to the descriptor.
+  const int descriptor = static_cast<int>(socket_.native_handle());
+  inbox_.attach(descriptor);
   BIO* reads = inbox_.make_bio();
-  BIO* writes = BIO_new_socket(static_cast<int>(socket_.native_handle()), BIO_NOCLOSE);
+  BIO* writes = BIO_new_socket(descriptor, BIO_NOCLOSE);
   if (ssl_ == nullptr || reads == nullptr || writes == nullptr) {
     BIO_free(reads);
     BIO_free(writes);
@@ -111,6 +113,8 @@ asio::awaitable<error_code> TlsStream::handshake(Side side) {
 
 asio::awaitable<TlsStream::Result> TlsStream::read_into(asio::mutable_buffer buffer) {
   if (buffer.size() == 0) co_return Result{error_code{}, 0};
+  // Closed by a watchdog: OpenSSL may read the descriptor, whose number may be another's now.
+  if (!socket_.is_open()) co_return Result{asio::error::bad_descriptor, 0};
   for (;;) {
     ERR_clear_error();
     errno = 0;

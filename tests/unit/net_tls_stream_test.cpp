@@ -1,10 +1,13 @@
 // TlsStream over a loopback connection, and the inbox its reads come through: bytes arrive
-// whole and in order across records and socket reads, the end of the stream is told apart
-// from a truncation, and has_pending() never says "nothing" while received bytes wait
-// in user space (a caller would then wait on a socket that has nothing more to give).
+// whole and in order across records and socket reads (through the inbox and read
+// directly), the end of the stream is told apart from a truncation, and has_pending()
+// never says "nothing" while received bytes wait in user space (a caller would then wait
+// on a socket that has nothing more to give).
 #include <gtest/gtest.h>
 
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -12,6 +15,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,7 +24,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "net/tls_inbox.hpp"
@@ -61,6 +64,52 @@ TEST(TlsInbox, BioHandsOutWhatWasFilledThenAsksToRetryThenReportsEnd) {
   EXPECT_FALSE(BIO_should_retry(bio));
   EXPECT_TRUE(BIO_eof(bio));
   BIO_free(bio);
+}
+
+// After a read that filled the inbox the socket probably holds more: the BIO reads it
+// directly, until a read comes back short; after that it asks for the next fill again.
+TEST(TlsInbox, ReadsTheSocketDirectlyOnlyWhileReadsComeBackFull) {
+  int ends[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, ends), 0);
+  TlsInbox inbox;
+  inbox.attach(ends[0]);
+  BIO* bio = inbox.make_bio();
+  char out[8] = {};
+
+  // A short fill: the socket's bytes wait for the next fill.
+  ASSERT_EQ(::write(ends[1], "socket", 6), 6);
+  std::memcpy(inbox.space().data(), "ab", 2);
+  inbox.filled(2);
+  EXPECT_EQ(BIO_read(bio, out, sizeof out), 2);
+  EXPECT_EQ(BIO_read(bio, out, sizeof out), -1);
+  EXPECT_TRUE(BIO_should_retry(bio));
+
+  // A full fill: once it is taken, reads go to the socket.
+  inbox.space();
+  inbox.filled(TlsInbox::kCapacity);
+  std::vector<char> taken(TlsInbox::kCapacity);
+  EXPECT_EQ(BIO_read(bio, taken.data(), static_cast<int>(taken.size())),
+            static_cast<int>(taken.size()));
+  ASSERT_EQ(::write(ends[1], "-more", 5), 5);
+  EXPECT_EQ(BIO_read(bio, out, 4), 4);  // all it asked for: there may be more
+  EXPECT_EQ(std::string(out, 4), "sock");
+  EXPECT_EQ(BIO_read(bio, out, sizeof out), 7);  // short: the socket is drained
+  EXPECT_EQ(std::string(out, 7), "et-more");
+  ASSERT_EQ(::write(ends[1], "later", 5), 5);
+  EXPECT_EQ(BIO_read(bio, out, sizeof out), -1) << "after a short read, the inbox fills";
+  EXPECT_TRUE(BIO_should_retry(bio));
+
+  // The peer's close, seen by a direct read, is the end of the stream.
+  inbox.space();
+  inbox.filled(TlsInbox::kCapacity);
+  BIO_read(bio, taken.data(), static_cast<int>(taken.size()));
+  EXPECT_EQ(BIO_read(bio, out, 5), 5);  // "later"
+  ::close(ends[1]);
+  EXPECT_EQ(BIO_read(bio, out, sizeof out), 0);
+  EXPECT_TRUE(inbox.eof());
+  EXPECT_TRUE(BIO_eof(bio));
+  BIO_free(bio);
+  ::close(ends[0]);
 }
 
 // A self-signed P-256 certificate made in memory: no key on disk, none committed.
