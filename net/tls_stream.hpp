@@ -1,13 +1,13 @@
-// TLS over a connected TCP socket: OpenSSL writes the socket itself and reads what an
-// Asio read put in the connection's inbox.
+// TLS over a connected TCP socket: OpenSSL writes the socket itself, and reads what an
+// Asio read put in the connection's inbox or, while data streams in, the socket itself.
 //
 // Asio's ssl::stream runs OpenSSL over a memory BIO: every record is copied from the
 // socket into Asio's buffer, into the BIO, and only then decrypted (and the other way
 // round for writes), with a composed operation per record. Here a record to send goes
 // from OpenSSL's buffer to the kernel in one write, waiting for the socket only when
-// OpenSSL asks to (SSL_ERROR_WANT_WRITE); a received one is copied once, from the inbox
-// (see tls_inbox.hpp for why). One read and one write may be under way at once (the relays
-// do that), on the connection's single thread.
+// OpenSSL asks to (SSL_ERROR_WANT_WRITE); a received one is copied at most once, from the
+// inbox (see tls_inbox.hpp for when and why). One read and one write may be under way at
+// once (the relays do that), on the connection's single thread.
 #pragma once
 
 #include <cstddef>
