@@ -201,6 +201,23 @@ class TlsPair : public ::testing::Test {
     co_return error_code{};
   }
 
+  // The client sends `words` and closes its sending side, with a close_notify first when
+  // `notify`; returns how the server's reads ended, what they got in `got`.
+  error_code send_then_close(std::string words, bool notify, std::string& got) {
+    spawn([&]() -> asio::awaitable<void> {
+      co_await client_->write(asio::buffer(words));
+      if (notify) client_->close_notify();
+      client_->socket().shutdown(tcp::socket::shutdown_send);
+    });
+    error_code end;
+    spawn([&]() -> asio::awaitable<void> {
+      int stranded = 0;
+      end = co_await read_up_to(1024, 64, got, stranded);
+    });
+    run();
+    return end;
+  }
+
   SelfSigned identity_;
   SSL_CTX* server_context_ = SSL_CTX_new(TLS_server_method());
   SSL_CTX* client_context_ = SSL_CTX_new(TLS_client_method());
@@ -274,34 +291,15 @@ TEST_F(TlsPair, BytesLeftInTheInboxCountAsPending) {
 }
 
 TEST_F(TlsPair, CloseNotifyThenCloseIsTheEndOfTheStream) {
-  spawn([&]() -> asio::awaitable<void> {
-    co_await client_->write(asio::buffer(std::string("last words")));
-    client_->close_notify();
-    client_->socket().shutdown(tcp::socket::shutdown_send);
-  });
   std::string got;
-  error_code end;
-  spawn([&]() -> asio::awaitable<void> {
-    int stranded = 0;
-    end = co_await read_up_to(1024, 64, got, stranded);
-  });
-  run();
+  const error_code end = send_then_close("last words", /*notify=*/true, got);
   EXPECT_EQ(got, "last words");
   EXPECT_EQ(end, asio::error::eof) << end.message();
 }
 
 TEST_F(TlsPair, CloseWithoutCloseNotifyIsATruncation) {
-  spawn([&]() -> asio::awaitable<void> {
-    co_await client_->write(asio::buffer(std::string("cut short")));
-    client_->socket().shutdown(tcp::socket::shutdown_send);
-  });
   std::string got;
-  error_code end;
-  spawn([&]() -> asio::awaitable<void> {
-    int stranded = 0;
-    end = co_await read_up_to(1024, 64, got, stranded);
-  });
-  run();
+  const error_code end = send_then_close("cut short", /*notify=*/false, got);
   EXPECT_EQ(got, "cut short");
   EXPECT_EQ(end, asio::ssl::error::stream_truncated) << end.message();
 }
