@@ -3,6 +3,8 @@
 // 1100000us, not 1099999us), no silent rounding or wrap-around.
 #include "base/units.hpp"
 
+#include "base/text.hpp"
+
 #include <array>
 #include <cctype>
 #include <limits>
@@ -123,8 +125,7 @@ constexpr std::array<SizeUnit, 4> kSizeUnits{{
 
 // "64MB", "64kb", "64k": decimal or unclear units we refuse, and the binary one meant.
 std::optional<std::string_view> binary_unit_for(std::string_view unit) {
-  std::string lower;
-  for (char c : unit) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = lowercase(unit);
   if (lower == "k" || lower == "kb" || lower == "kib") return "KiB";
   if (lower == "m" || lower == "mb" || lower == "mib") return "MiB";
   if (lower == "g" || lower == "gb" || lower == "gib") return "GiB";

@@ -2,7 +2,6 @@
 
 #include "base/text.hpp"
 
-#include <cctype>
 #include <string_view>
 
 #include <boost/json/parse.hpp>
@@ -265,7 +264,7 @@ bool bearer_token_matches(std::string_view authorization, std::string_view token
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() < kScheme.size()) return false;
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return false;
+    if (ascii_lower(authorization[i]) != kScheme[i]) return false;
   }
   std::string_view given = authorization.substr(kScheme.size());
   while (!given.empty() && given.front() == ' ') given.remove_prefix(1);

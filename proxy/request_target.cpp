@@ -1,7 +1,8 @@
 #include "proxy/request_target.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "base/text.hpp"
 
 namespace faultline::proxy {
 
@@ -14,7 +15,7 @@ bool has_forbidden_character(std::string_view s) {
 bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    if (ascii_lower(s[i]) != prefix[i]) return false;
   }
   return true;
 }

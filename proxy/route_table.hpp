@@ -22,7 +22,8 @@ class RouteTable {
   const std::vector<config::RouteConfig>& routes_;
 };
 
-// "Api.Test:8080" -> "api.test"; "[::1]:80" -> "::1".
-std::string host_without_port(std::string_view host);
+// The host of a Host field, without its port: "Api.Test:8080" -> "Api.Test",
+// "[::1]:80" -> "::1". Hosts compare ignoring ASCII case.
+std::string_view host_name(std::string_view host);
 
 }  // namespace faultline::proxy

@@ -133,25 +133,25 @@ TEST(RouteTable, BracketedIpv6HostMatchesARouteForTheBareAddress) {
   EXPECT_EQ(matched(table, "[::2]:80", "/"), "<none>");
 }
 
-TEST(HostWithoutPort, DropsThePortAndLowercases) {
-  EXPECT_EQ(host_without_port("Api.Test:8080"), "api.test");
-  EXPECT_EQ(host_without_port("api.test"), "api.test");
-  EXPECT_EQ(host_without_port("127.0.0.1:9000"), "127.0.0.1");
-  EXPECT_EQ(host_without_port("api.test:"), "api.test");
-  EXPECT_EQ(host_without_port(""), "");
+TEST(HostName, DropsThePortAndKeepsTheCase) {
+  EXPECT_EQ(host_name("Api.Test:8080"), "Api.Test");
+  EXPECT_EQ(host_name("api.test"), "api.test");
+  EXPECT_EQ(host_name("127.0.0.1:9000"), "127.0.0.1");
+  EXPECT_EQ(host_name("api.test:"), "api.test");
+  EXPECT_EQ(host_name(""), "");
 }
 
-TEST(HostWithoutPort, Ipv6LiteralLosesBracketsAndPort) {
-  EXPECT_EQ(host_without_port("[::1]:80"), "::1");
-  EXPECT_EQ(host_without_port("[::1]"), "::1");
-  EXPECT_EQ(host_without_port("[FE80::1]:8080"), "fe80::1");
-  EXPECT_EQ(host_without_port("[::1"), "::1");  // unterminated: everything after '['
+TEST(HostName, Ipv6LiteralLosesBracketsAndPort) {
+  EXPECT_EQ(host_name("[::1]:80"), "::1");
+  EXPECT_EQ(host_name("[::1]"), "::1");
+  EXPECT_EQ(host_name("[FE80::1]:8080"), "FE80::1");
+  EXPECT_EQ(host_name("[::1"), "::1");  // unterminated: everything after '['
 }
 
-TEST(HostWithoutPort, BareIpv6IsNotMistakenForHostAndPort) {
+TEST(HostName, BareIpv6IsNotMistakenForHostAndPort) {
   // Several colons and no brackets: the last group is part of the address, not a port.
-  EXPECT_EQ(host_without_port("::1"), "::1");
-  EXPECT_EQ(host_without_port("2001:DB8::80"), "2001:db8::80");
+  EXPECT_EQ(host_name("::1"), "::1");
+  EXPECT_EQ(host_name("2001:DB8::80"), "2001:DB8::80");
 }
 
 }  // namespace
