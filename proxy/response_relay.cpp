@@ -28,10 +28,12 @@ asio::awaitable<bool> ClientSession::forward_interim_responses(RequestContext& r
                                                                UpstreamConnection& upstream,
                                                                UpstreamHead& final_head,
                                                                ResponseResult& result) {
-  for (;;) {
-    const HeadRead read =
-        co_await read_head(upstream.stream, upstream.buffer, kMaxUpstreamHeaderBytes,
-                           slot_.upstream_read_deadline, Clock::now() + route.request_timeout);
+  // The first head is the answer to the request just sent (ByteStream::read_answer); one
+  // after a 1xx is read as any other read, which sees a close that came with the 1xx.
+  for (bool first = true;; first = false) {
+    const HeadRead read = co_await read_head(upstream.stream, upstream.buffer,
+                                             kMaxUpstreamHeaderBytes, slot_.upstream_read_deadline,
+                                             Clock::now() + route.request_timeout, first);
     if (read.too_large) {
       result.protocol_error =
           "a response head larger than " + std::to_string(kMaxUpstreamHeaderBytes / 1024) + " KiB";

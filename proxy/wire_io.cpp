@@ -40,7 +40,7 @@ class DeadlineScope {
 
 asio::awaitable<HeadRead> read_head(net::ByteStream& stream, boost::beast::flat_buffer& buffer,
                                     std::size_t limit, Clock::time_point& deadline,
-                                    Clock::time_point until) {
+                                    Clock::time_point until, bool answer) {
   HeadRead result;
   std::size_t scanned = 0;
   // One deadline for the whole head (a client dribbling a byte at a time gets no more
@@ -62,7 +62,13 @@ asio::awaitable<HeadRead> read_head(net::ByteStream& stream, boost::beast::flat_
     scanned = buffered.size();
     const std::size_t want =
         std::min(buffered.empty() ? kFirstHeadRead : kHeadReadSize, limit - buffered.size());
-    auto [ec, n] = co_await stream.read_some(buffer.prepare(want));
+    net::ByteStream::Result outcome;
+    if (answer && buffered.empty()) {
+      outcome = co_await stream.read_answer(buffer.prepare(want));
+    } else {
+      outcome = co_await stream.read_some(buffer.prepare(want));
+    }
+    const auto [ec, n] = outcome;
     if (ec) {
       result.error = ec;
       co_return result;

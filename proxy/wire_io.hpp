@@ -30,10 +30,12 @@ struct HeadRead {
 
 // Reads until `buffer` starts with a complete head of at most `limit` bytes (the request or
 // status line through the empty line). `deadline` is the slot's deadline for this socket,
-// set to `until` for the whole head.
+// set to `until` for the whole head. With `answer`, the head answers a request just sent,
+// and the first read is the stream's read_answer.
 boost::asio::awaitable<HeadRead> read_head(net::ByteStream& stream,
                                            boost::beast::flat_buffer& buffer, std::size_t limit,
-                                           Clock::time_point& deadline, Clock::time_point until);
+                                           Clock::time_point& deadline, Clock::time_point until,
+                                           bool answer = false);
 
 struct BodyPiece {
   boost::system::error_code error;  // the socket's (eof before the end included)
