@@ -39,11 +39,13 @@ screenshots: build
 	cd tests/integration && FAULTLINE_BIN=$(CURDIR)/$(BUILD)/app/faultline FAULTLINE_SOURCE_DIR=$(CURDIR) \
 	  FAULTLINE_SCREENSHOT_DIR=$(CURDIR)/docs PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_live_page test_html_report
 
+# The sanitizer trees build only the programs their suites run (asan_suites and tsan_suites
+# in tests/CMakeLists.txt): no micro-benchmarks, and no fuzz replays under TSan.
 $(BUILD_ASAN)/build.ninja:
 	cmake -S . -B $(BUILD_ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=address
 
 test-asan: deps $(BUILD_ASAN)/build.ninja
-	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cmake --build $(BUILD_ASAN) -j $(JOBS) --target asan_suites
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) $(CTEST_ARGS) -L asan
 
@@ -51,7 +53,7 @@ $(BUILD_TSAN)/build.ninja:
 	cmake -S . -B $(BUILD_TSAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=thread
 
 test-tsan: deps $(BUILD_TSAN)/build.ninja
-	cmake --build $(BUILD_TSAN) -j $(JOBS)
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target tsan_suites
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir $(BUILD_TSAN) $(CTEST_ARGS) -L tsan
 
 # libFuzzer targets (tests/fuzz, clang 14 with ASan+UBSan): `make fuzz` runs each for
