@@ -94,16 +94,30 @@ TEST_F(DrainingReadStep, EndOfFileIsExhaustedAsWithAsiosBuffers) {
   EXPECT_EQ(read, 0u);
 }
 
+// A ByteStream over loopback TCP and the peer that writes to it.
+class DrainingRead : public ::testing::Test {
+ protected:
+  DrainingRead()
+      : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        peer(io),
+        stream(connect_and_accept()) {}
+
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  tcp::socket peer;
+  ByteStream stream;
+
+ private:
+  tcp::socket connect_and_accept() {
+    peer.connect(acceptor.local_endpoint());
+    return acceptor.accept();
+  }
+};
+
 // Through the event loop: after every short read the next read must wait for the
 // socket's readiness event and still complete, whether the bytes come before or after it
 // starts, and in pieces.
-TEST(DrainingRead, AnswersArriveWholeHoweverTheyAreSent) {
-  asio::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket peer(io);
-  peer.connect(acceptor.local_endpoint());
-  ByteStream stream(acceptor.accept());
-
+TEST_F(DrainingRead, AnswersArriveWholeHoweverTheyAreSent) {
   constexpr int kAnswers = 200;
   int answers = 0;
   std::string received;
@@ -140,13 +154,7 @@ TEST(DrainingRead, AnswersArriveWholeHoweverTheyAreSent) {
 // The answer and the peer's close arrive before the event loop looks: one readiness event
 // for both, taken by the answer's read. The next read must still see the end of stream
 // (a body delimited by the close depends on it), not wait for an event that never comes.
-TEST(DrainingRead, AnEndOfStreamThatCameWithTheAnswerIsSeen) {
-  asio::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket peer(io);
-  peer.connect(acceptor.local_endpoint());
-  ByteStream stream(acceptor.accept());
-
+TEST_F(DrainingRead, AnEndOfStreamThatCameWithTheAnswerIsSeen) {
   std::string answer;
   std::optional<boost::system::error_code> end;
   asio::co_spawn(
